@@ -1,0 +1,68 @@
+import { defineSystem } from '../model';
+
+/** Catalog, carts, orders and payments behind one storefront API. */
+export default defineSystem({
+  name: 'commerce',
+  owner: 'commerce-team',
+  description: 'Product catalog, shopping cart, orders and payments',
+  services: {
+    catalog: {
+      image: 'registry.acme.example/commerce/catalog:3.2.0',
+      port: 8080,
+      routes: [{ host: 'shop', path: '/v1/products', methods: ['GET'], auth: 'none', rateLimitPerMinute: 1200 }],
+      database: 'readonly',
+      metrics: {},
+      replicas: 2,
+      env: { CACHE_TTL_SECONDS: '300' },
+    },
+    cart: {
+      image: 'registry.acme.example/commerce/cart:1.4.2',
+      port: 8080,
+      routes: [{ host: 'shop', path: '/v1/cart', corsOrigins: ['https://shop.acme.example'] }],
+      calls: ['catalog', 'identity/sessions'],
+      metrics: {},
+    },
+    orders: {
+      image: 'registry.acme.example/commerce/orders:5.0.3',
+      port: 8080,
+      routes: [{ host: 'shop', path: '/v1/orders', methods: ['GET', 'POST'] }],
+      calls: ['payments', 'catalog', 'identity/accounts'],
+      database: 'readwrite',
+      topics: { publishes: ['order-events'], consumes: ['payment-events'] },
+      metrics: { port: 9090 },
+      autoscaling: { min: 2, max: 10, targetCpuPercent: 65 },
+      opaAuthorization: true,
+    },
+    payments: {
+      image: 'registry.acme.example/commerce/payments@sha256:4f9c1c2d6bd1f0b8f3b2e5f0d8a1c7e6b5a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0',
+      port: 8443,
+      protocol: 'grpc',
+      database: 'readwrite',
+      secrets: { 'stripe-api-key': 'kv/data/commerce/stripe', 'webhook-secret': 'kv/data/commerce/stripe-webhook' },
+      topics: { publishes: ['payment-events'] },
+      metrics: { port: 9090 },
+      probes: { readiness: { initialDelaySeconds: 5 } },
+      resources: { limits: { memory: '768Mi' } },
+    },
+  },
+  database: {
+    storage: '20Gi',
+    version: '17',
+    extensions: ['pg_stat_statements'],
+    parameters: { max_connections: '200' },
+  },
+  topics: {
+    'order-events': { partitions: 12 },
+    'payment-events': { partitions: 6, retentionHours: 336 },
+  },
+  jobs: {
+    'settle-payments': {
+      image: 'registry.acme.example/commerce/payments@sha256:4f9c1c2d6bd1f0b8f3b2e5f0d8a1c7e6b5a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0',
+      schedule: '0 2 * * *',
+      args: ['settle', '--since=24h'],
+      database: 'readwrite',
+      secrets: { 'stripe-api-key': 'kv/data/commerce/stripe' },
+      calls: ['orders'],
+    },
+  },
+});

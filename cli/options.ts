@@ -1,0 +1,26 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { UsageError } from '../synth/engine';
+
+/** Flags shared by the commands that read the fleet. */
+export const FLEET_OPTIONS = {
+  env: { type: 'string', multiple: true },
+  system: { type: 'string', multiple: true },
+  systems: { type: 'string' },
+  environments: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const satisfies ParseArgsConfig['options'];
+
+export const FLEET_HELP = `  --env <name>            environment to use (repeatable; default: all)
+  --system <name>         system to use (repeatable; default: all)
+  --systems <path>        .ts/.js module, .yaml/.json file or directory of systems (default: charts/)
+  --environments <path>   module, file or directory of environments (default: environments/)
+  -h, --help              show this help`;
+
+/** node:util's parseArgs, with its errors turned into usage errors. */
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}

@@ -1,0 +1,47 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+
+/**
+ * The non-root identity every syskit container runs as. Pod Security `restricted` needs only
+ * runAsNonRoot; a fixed high UID also keeps images that declare `USER root` from starting.
+ */
+export const RUNTIME_USER = 10001;
+
+/** Pod-level security context shared by services and jobs. */
+export const restrictedPodSecurityContext: kplus.PodSecurityContextProps = {
+  ensureNonRoot: true,
+  user: RUNTIME_USER,
+  group: RUNTIME_USER,
+  fsGroup: RUNTIME_USER,
+  fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+};
+
+/**
+ * Container security context that passes Pod Security `restricted`. cdk8s-plus's defaults set
+ * no seccomp profile and drop no capabilities; both are required, so they are spelled out.
+ */
+export const restrictedContainerSecurityContext: kplus.ContainerSecurityContextProps = {
+  ensureNonRoot: true,
+  user: RUNTIME_USER,
+  group: RUNTIME_USER,
+  privileged: false,
+  allowPrivilegeEscalation: false,
+  readOnlyRootFilesystem: true,
+  capabilities: { drop: [kplus.Capability.ALL] },
+  seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
+};
+
+/** A read-only root filesystem still needs somewhere to write temporary files. */
+export function mountWritableTmp(scope: kplus.AbstractPod, container: kplus.Container): void {
+  const tmp = kplus.Volume.fromEmptyDir(scope, 'tmp', 'tmp', { sizeLimit: undefined });
+  container.mount('/tmp', tmp);
+}
+
+/**
+ * cdk8s-plus labels every pod template with `cdk8s.io/metadata.addr`, a construct path with a
+ * hash. syskit selects pods by `app.kubernetes.io/name`, so the label only adds churn: a
+ * refactor of the construct tree would roll every pod.
+ */
+export function dropConstructAddressLabel(workload: ApiObject, templatePath: string): void {
+  workload.addJsonPatch(JsonPatch.remove(`${templatePath}/metadata/labels/cdk8s.io~1metadata.addr`));
+}

@@ -1,0 +1,81 @@
+import { ApiObject, Chart, Cron, Duration, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { ResolvedJob } from '../model';
+import { componentLabels } from './labels';
+import { mergePodExtras, type PodExtras } from './pod-extras';
+import { dropConstructAddressLabel, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
+import { containerResources } from './resources';
+
+export interface ScheduledJobProps {
+  /** The job, resolved for one environment. */
+  readonly job: ResolvedJob;
+  /** What platform integrations add to the pod (Vault Agent, telemetry). @default - nothing */
+  readonly extras?: PodExtras;
+}
+
+/**
+ * The seed's Job input handler: a CronJob with its own ServiceAccount and the same image rules
+ * and pod security as a service. Runs never overlap unless the job says so, and a run that
+ * hangs is killed after `activeDeadlineSeconds`.
+ */
+export class ScheduledJob extends Construct {
+  readonly cronJob: kplus.CronJob;
+
+  constructor(scope: Construct, id: string, props: ScheduledJobProps) {
+    super(scope, id);
+    const job = props.job;
+    const extras = mergePodExtras(props.extras);
+    const labels = componentLabels(job.name, job.version, 'job');
+
+    const serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: job.serviceAccount, labels },
+      automountToken: false,
+    });
+
+    this.cronJob = new kplus.CronJob(this, 'Resource', {
+      metadata: { name: job.name, labels },
+      schedule: parseCron(job.schedule),
+      concurrencyPolicy: job.concurrencyPolicy as kplus.ConcurrencyPolicy,
+      activeDeadline: Duration.seconds(job.activeDeadlineSeconds),
+      backoffLimit: 2,
+      successfulJobsRetained: 3,
+      failedJobsRetained: 3,
+      serviceAccount,
+      automountServiceAccountToken: false,
+      select: false,
+      podMetadata: { labels: { ...Chart.of(this).labels, ...labels }, annotations: Object.keys(extras.annotations).length > 0 ? extras.annotations : undefined },
+      securityContext: restrictedPodSecurityContext,
+      containers: [
+        {
+          name: job.name,
+          image: job.image,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          command: job.command ? [...job.command] : undefined,
+          args: job.args ? [...job.args] : undefined,
+          envVariables: Object.fromEntries([...job.env, ...extras.env].map((e) => [e.name, kplus.EnvValue.fromValue(e.value)])),
+          securityContext: restrictedContainerSecurityContext,
+          resources: containerResources(job.resources),
+        },
+      ],
+    });
+    this.cronJob.containers[0].mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp'));
+    const cronJob = ApiObject.of(this.cronJob);
+    dropConstructAddressLabel(cronJob, '/spec/jobTemplate/spec/template');
+    for (const volume of extras.volumes) cronJob.addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/template/spec/volumes/-', volume));
+  }
+}
+
+const MACROS: Record<string, string> = {
+  '@hourly': '0 * * * *',
+  '@daily': '0 0 * * *',
+  '@weekly': '0 0 * * 0',
+  '@monthly': '0 0 1 * *',
+  '@yearly': '0 0 1 1 *',
+};
+
+/** cdk8s's Cron takes fields, not a string; the model has already checked the five-field shape. */
+export function parseCron(expression: string): Cron {
+  const [minute, hour, day, month, weekDay] = (MACROS[expression] ?? expression).trim().split(/\s+/);
+  return Cron.schedule({ minute, hour, day, month, weekDay });
+}

@@ -1,0 +1,135 @@
+import { ApiObject, Chart, Duration, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import type { ResolvedService } from '../model';
+import { componentLabels, selectorLabels } from './labels';
+import { mergePodExtras, type PodExtras } from './pod-extras';
+import { dropConstructAddressLabel, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
+import { containerResources } from './resources';
+
+export interface ServiceWorkloadProps {
+  /** The service, resolved for one environment. */
+  readonly service: ResolvedService;
+  /** What platform integrations add to the pod (Vault Agent, telemetry). @default - nothing */
+  readonly extras?: PodExtras;
+}
+
+/**
+ * One service: its ServiceAccount, Deployment and Service, plus a HorizontalPodAutoscaler when
+ * it autoscales and a PodDisruptionBudget when more than one replica can run, so voluntary
+ * disruptions (node drains) never take every replica at once.
+ *
+ * Pods pass Pod Security `restricted`; the ServiceAccount token is not mounted, because no
+ * syskit service talks to the Kubernetes API (Vault Agent gets its own audience-bound token).
+ */
+export class ServiceWorkload extends Construct {
+  readonly serviceAccount: kplus.ServiceAccount;
+  readonly deployment: kplus.Deployment;
+  readonly service: ApiObject;
+
+  constructor(scope: Construct, id: string, props: ServiceWorkloadProps) {
+    super(scope, id);
+    const svc = props.service;
+    const extras = mergePodExtras(props.extras);
+    const labels = componentLabels(svc.name, svc.version, 'service');
+    const portName = svc.protocol;
+
+    this.serviceAccount = new kplus.ServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: svc.serviceAccount, labels },
+      automountToken: false,
+    });
+
+    this.deployment = new kplus.Deployment(this, 'Resource', {
+      metadata: { name: svc.name, labels },
+      replicas: svc.autoscaling ? undefined : svc.replicas,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: false,
+      select: false,
+      podMetadata: { labels: { ...Chart.of(this).labels, ...labels }, annotations: Object.keys(extras.annotations).length > 0 ? extras.annotations : undefined },
+      securityContext: restrictedPodSecurityContext,
+      containers: [
+        {
+          name: svc.name,
+          image: svc.image,
+          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+          command: svc.command ? [...svc.command] : undefined,
+          args: svc.args ? [...svc.args] : undefined,
+          ports: [
+            { name: portName, number: svc.port },
+            ...(svc.metrics && svc.metrics.port !== svc.port ? [{ name: 'metrics', number: svc.metrics.port }] : []),
+          ],
+          envVariables: Object.fromEntries(
+            [...svc.env, ...extras.env].map((e) => [e.name, kplus.EnvValue.fromValue(e.value)]),
+          ),
+          securityContext: restrictedContainerSecurityContext,
+          resources: containerResources(svc.resources),
+          readiness: httpProbe(svc.readiness),
+          liveness: httpProbe(svc.liveness),
+          startup: kplus.Probe.fromTcpSocket({ port: svc.port, failureThreshold: 30, periodSeconds: Duration.seconds(2) }),
+        },
+      ],
+    });
+    this.deployment.select(kplus.LabelSelector.of({ labels: selectorLabels(svc.name) }));
+    this.deployment.containers[0].mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp'));
+
+    const deployment = ApiObject.of(this.deployment);
+    dropConstructAddressLabel(deployment, '/spec/template');
+    if (svc.protocol === 'grpc') {
+      // cdk8s-plus has no gRPC probe; Kubernetes has had one since 1.27, so write it directly.
+      for (const probe of ['readinessProbe', 'livenessProbe']) {
+        deployment.addJsonPatch(JsonPatch.remove(`/spec/template/spec/containers/0/${probe}/httpGet`));
+        deployment.addJsonPatch(JsonPatch.add(`/spec/template/spec/containers/0/${probe}/grpc`, { port: svc.port }));
+      }
+    }
+    if (extras.volumes.length > 0) {
+      for (const volume of extras.volumes) deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', volume));
+    }
+
+    this.service = new kplus.k8s.KubeService(this, 'Service', {
+      metadata: { name: svc.name, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: selectorLabels(svc.name),
+        ports: [
+          { name: portName, port: svc.port, targetPort: kplus.k8s.IntOrString.fromNumber(svc.port), protocol: 'TCP', appProtocol: svc.protocol === 'grpc' ? 'grpc' : 'http' },
+          ...(svc.metrics && svc.metrics.port !== svc.port
+            ? [{ name: 'metrics', port: svc.metrics.port, targetPort: kplus.k8s.IntOrString.fromNumber(svc.metrics.port), protocol: 'TCP', appProtocol: 'http' }]
+            : []),
+        ],
+      },
+    });
+
+    if (svc.autoscaling) {
+      new kplus.k8s.KubeHorizontalPodAutoscalerV2(this, 'Autoscaler', {
+        metadata: { name: svc.name, labels },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: svc.name },
+          minReplicas: svc.autoscaling.min,
+          maxReplicas: svc.autoscaling.max,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: svc.autoscaling.targetCpuPercent } },
+            },
+          ],
+        },
+      });
+    }
+
+    const mostReplicas = svc.autoscaling ? svc.autoscaling.max : svc.replicas;
+    if (mostReplicas > 1) {
+      new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
+        metadata: { name: svc.name, labels },
+        spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(svc.name) } },
+      });
+    }
+  }
+}
+
+function httpProbe(probe: ResolvedService['readiness']): kplus.Probe {
+  return kplus.Probe.fromHttpGet(probe.path, {
+    port: probe.port,
+    initialDelaySeconds: Duration.seconds(probe.initialDelaySeconds),
+    periodSeconds: Duration.seconds(probe.periodSeconds),
+  });
+}

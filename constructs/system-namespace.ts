@@ -1,0 +1,148 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { kibibytes, millicores, type ResolvedSystem } from '../model';
+
+export interface SystemNamespaceProps {
+  readonly system: ResolvedSystem;
+}
+
+/** Pod Security Admission labels: enforce, audit and warn all at `restricted`. */
+export const POD_SECURITY_LABELS = {
+  'pod-security.kubernetes.io/enforce': 'restricted',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+  'pod-security.kubernetes.io/audit': 'restricted',
+  'pod-security.kubernetes.io/audit-version': 'latest',
+  'pod-security.kubernetes.io/warn': 'restricted',
+  'pod-security.kubernetes.io/warn-version': 'latest',
+} as const;
+
+/**
+ * The boundary of one system: a namespace that refuses pods weaker than Pod Security
+ * `restricted`, joins the mesh, has a quota sized from what the system declares, defaults for
+ * containers that declare no resources (injected sidecars), and a default-deny NetworkPolicy.
+ *
+ * NetworkPolicies are additive: once any policy selects a pod, only what some policy allows
+ * gets through. The default-deny policy selects every pod with no rules; the traffic policies
+ * derived from the call graph then open exactly the declared flows. DNS is opened here because
+ * every pod needs it.
+ */
+export class SystemNamespace extends Construct {
+  readonly namespace: kplus.Namespace;
+
+  constructor(scope: Construct, id: string, props: SystemNamespaceProps) {
+    super(scope, id);
+    const system = props.system;
+    const mesh = system.environment.mesh.provider;
+
+    this.namespace = new kplus.Namespace(this, 'Resource', {
+      metadata: {
+        name: system.namespace,
+        labels: { ...POD_SECURITY_LABELS, ...(mesh === 'istio' ? { 'istio-injection': 'enabled' } : {}) },
+        annotations: {
+          'syskit.io/description': system.description,
+          ...(mesh === 'linkerd' ? { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'deny' } : {}),
+        },
+      },
+    });
+    // A Namespace is cluster-scoped; cdk8s writes the chart's namespace onto it anyway.
+    ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove('/metadata/namespace'));
+    // cdk8s-plus writes an empty spec; leave it out so a server-side apply owns no field it never set.
+    ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove('/spec'));
+
+    const quota = quotaFor(system);
+    new kplus.k8s.KubeResourceQuota(this, 'Quota', {
+      metadata: { name: 'system-quota' },
+      spec: {
+        hard: {
+          'requests.cpu': kplus.k8s.Quantity.fromString(`${quota.cpuMillis}m`),
+          'requests.memory': kplus.k8s.Quantity.fromString(`${quota.memoryMi}Mi`),
+          'limits.cpu': kplus.k8s.Quantity.fromString(`${quota.cpuMillis * 2}m`),
+          'limits.memory': kplus.k8s.Quantity.fromString(`${quota.memoryMi * 2}Mi`),
+          pods: kplus.k8s.Quantity.fromNumber(quota.pods),
+          'services.loadbalancers': kplus.k8s.Quantity.fromNumber(0),
+          'services.nodeports': kplus.k8s.Quantity.fromNumber(0),
+        },
+      },
+    });
+
+    const defaults = system.environment.defaults.resources;
+    new kplus.k8s.KubeLimitRange(this, 'LimitRange', {
+      metadata: { name: 'container-defaults' },
+      spec: {
+        limits: [
+          {
+            type: 'Container',
+            defaultRequest: {
+              cpu: kplus.k8s.Quantity.fromString(defaults.requests.cpu),
+              memory: kplus.k8s.Quantity.fromString(defaults.requests.memory),
+            },
+            default: {
+              cpu: kplus.k8s.Quantity.fromString(defaults.limits.cpu),
+              memory: kplus.k8s.Quantity.fromString(defaults.limits.memory),
+            },
+          },
+        ],
+      },
+    });
+
+    new kplus.k8s.KubeNetworkPolicy(this, 'DefaultDeny', {
+      metadata: { name: 'default-deny' },
+      spec: { podSelector: {}, policyTypes: ['Ingress', 'Egress'] },
+    });
+    new kplus.k8s.KubeNetworkPolicy(this, 'AllowDns', {
+      metadata: { name: 'allow-dns' },
+      spec: {
+        podSelector: {},
+        policyTypes: ['Egress'],
+        egress: [
+          {
+            to: [
+              {
+                namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+                podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+              },
+            ],
+            ports: [
+              { protocol: 'UDP', port: kplus.k8s.IntOrString.fromNumber(53) },
+              { protocol: 'TCP', port: kplus.k8s.IntOrString.fromNumber(53) },
+            ],
+          },
+        ],
+      },
+    });
+  }
+}
+
+/**
+ * Room for every declared workload at its largest (autoscaling max), twice over: rolling
+ * updates surge, and sidecars (mesh proxy, Vault Agent) add their own requests. The database
+ * operator's pods count too.
+ */
+function quotaFor(system: ResolvedSystem): { cpuMillis: number; memoryMi: number; pods: number } {
+  let cpuMillis = 0;
+  let memoryKi = 0;
+  let pods = 0;
+  for (const s of system.services) {
+    const most = s.autoscaling ? s.autoscaling.max : s.replicas;
+    cpuMillis += millicores(s.resources.requests.cpu) * most;
+    memoryKi += kibibytes(s.resources.requests.memory) * most;
+    pods += most;
+  }
+  for (const j of system.jobs) {
+    cpuMillis += millicores(j.resources.requests.cpu);
+    memoryKi += kibibytes(j.resources.requests.memory);
+    pods += 1;
+  }
+  const db = system.database;
+  if (db) {
+    cpuMillis += 500 * db.instances;
+    memoryKi += 1024 * 1024 * db.instances;
+    pods += db.instances + 2;
+  }
+  return {
+    cpuMillis: Math.max(1000, cpuMillis * 2),
+    memoryMi: Math.max(1024, Math.ceil((memoryKi * 2) / 1024)),
+    pods: Math.max(10, pods * 2),
+  };
+}

@@ -1,0 +1,49 @@
+import { defineEnvironment } from '../model';
+
+/** Production: highly available, backups and pooling, policies deny. */
+export default defineEnvironment({
+  name: 'prod',
+  cluster: {
+    kind: 'eks',
+    storageClass: 'gp3',
+    gatewayClass: 'kong',
+    loadBalancerAnnotations: {
+      'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb',
+      'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
+    },
+  },
+  domain: 'acme.example',
+  tlsIssuer: 'letsencrypt-prod',
+  identityProvider: {
+    issuer: 'https://id.acme.example/realms/acme',
+    jwksUri: 'https://id.acme.example/realms/acme/protocol/openid-connect/certs',
+    // The realm's public signing key: public by nature; Kong's open-source jwt plugin verifies with it.
+    publicKey: `-----BEGIN PUBLIC KEY-----
+MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAo3UgXUWD5W8TofW9RgmJ
+gx75PsFTLVIIRyBpEsZVRKOtbg2pbwqygAHDCpBj+VKhRV5LdPzfu7XMvh3l6LR9
+ZwwDH/uBXFEEvLtdR+ZitQydq4+lMfpXsSLkebxbhnNKIxSOIuaGG/ZqUzoQ/JFw
+hQPJ8cLkjqnEbIcRlGlWNfBdHzcLDoBGZuLOp0fpY9VG2RglBRdGCFp8+6qkbNLJ
+b1Tna1F1vg+GaIW6ExC8qQ/FnIpEzskI40rjZDWjYAjEK/H5CrjP71ub7Kza2WVj
+UIZlaraqlRhbxA1O6qlAUMD2ProIW2UODEEbQybkFwZo+w0VAFG0CmnHEpluOO1m
+3wIDAQAB
+-----END PUBLIC KEY-----
+`,
+  },
+  mesh: { provider: 'istio', mtls: 'STRICT' },
+  policy: { enforcement: 'deny', allowedRegistries: ['registry.acme.example/'] },
+  defaults: {
+    replicas: 3,
+    resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },
+  },
+  database: {
+    instances: 3,
+    pooler: true,
+    backup: {
+      destinationPath: 's3://acme-prod-db-backups/',
+      endpointUrl: 'https://s3.eu-west-1.amazonaws.com',
+      retentionDays: 30,
+      credentialsSecret: 'db-backup-credentials',
+    },
+  },
+  kafka: { cluster: 'events', namespace: 'kafka', replicas: 3, retentionHours: 168 },
+});

@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { DNS_LABEL, MAX_NAME } from './names';
+import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
+
+const hostname = z
+  .string()
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: 'expected a DNS domain like "dev.acme.example"' });
+
+const serviceOverride = z.strictObject({
+  replicas: z.number().int().min(0).optional(),
+  autoscaling: z
+    .strictObject({ min: z.number().int().min(1), max: z.number().int().min(1), targetCpuPercent: z.number().int().min(1).max(100).optional() })
+    .optional(),
+  resources: resourcesSchema.optional(),
+  env: z.record(z.string(), z.string()).optional(),
+});
+
+const systemOverride = z.strictObject({
+  /** Replica count for every service of the system. */
+  replicas: z.number().int().min(0).optional(),
+  resources: resourcesSchema.optional(),
+  services: z.record(z.string(), serviceOverride).default({}),
+  database: z.strictObject({ instances: z.number().int().min(1).optional(), storage: byteQuantity.optional() }).optional(),
+});
+
+export const environmentSchema = z.strictObject({
+  name: z
+    .string()
+    .max(MAX_NAME.environment, { error: `environment name must be at most ${MAX_NAME.environment} characters` })
+    .regex(DNS_LABEL, { error: 'environment name must be a DNS label' }),
+  cluster: z.strictObject({
+    kind: z.enum(['generic', 'eks', 'gke', 'aks', 'k3s', 'kind']).default('generic'),
+    /** @default 'standard' */
+    storageClass: z.string().default('standard'),
+    /** GatewayClass the platform's Kong Gateway uses. @default 'kong' */
+    gatewayClass: z.string().default('kong'),
+    /** Annotations for the gateway's LoadBalancer Service (cloud-specific). @default {} */
+    loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
+  }),
+  /** Every public hostname of the environment lives under this domain. */
+  domain: hostname,
+  /** cert-manager ClusterIssuer that signs the gateway's certificate. */
+  tlsIssuer: z.string().regex(DNS_LABEL),
+  identityProvider: z
+    .strictObject({
+      issuer: z.string().url(),
+      jwksUri: z.string().url().optional(),
+      /** PEM public key of the issuer's signing key (public, so it may live in the repo). */
+      publicKey: z.string().includes('BEGIN PUBLIC KEY').optional(),
+      /** @default - the environment's domain */
+      audience: z.string().optional(),
+    })
+    .refine((idp) => idp.jwksUri !== undefined || idp.publicKey !== undefined, {
+      error: 'declare jwksUri or publicKey so the gateway can verify tokens',
+    }),
+  mesh: z
+    .strictObject({
+      provider: z.enum(['istio', 'linkerd']).default('istio'),
+      mtls: z.enum(['STRICT', 'PERMISSIVE']).default('STRICT'),
+    })
+    .default({ provider: 'istio', mtls: 'STRICT' }),
+  policy: z.strictObject({
+    enforcement: z.enum(['dryrun', 'warn', 'deny']),
+    /** Image prefixes pods may pull from, like "ghcr.io/acme/". */
+    allowedRegistries: z.array(z.string().min(1)).nonempty(),
+  }),
+  defaults: z.strictObject({
+    replicas: z.number().int().min(0),
+    resources: z.strictObject({
+      requests: z.strictObject({ cpu: cpuQuantity, memory: byteQuantity }),
+      limits: z.strictObject({ cpu: cpuQuantity, memory: byteQuantity }),
+    }),
+  }),
+  database: z
+    .strictObject({
+      /** @default 1 */
+      instances: z.number().int().min(1).default(1),
+      /** S3-compatible backups; left out in environments that need none. */
+      backup: z
+        .strictObject({
+          destinationPath: z.string().startsWith('s3://'),
+          endpointUrl: z.string().url().optional(),
+          retentionDays: z.number().int().positive(),
+          /** Name of the Secret (created outside syskit) holding the object store credentials. */
+          credentialsSecret: z.string().regex(DNS_LABEL),
+        })
+        .optional(),
+      /** Put PgBouncer in front of the database. @default false */
+      pooler: z.boolean().default(false),
+    })
+    .default({ instances: 1, pooler: false }),
+  kafka: z
+    .strictObject({
+      /** Strimzi Kafka cluster name (the `strimzi.io/cluster` label). @default 'events' */
+      cluster: z.string().default('events'),
+      namespace: z.string().default('kafka'),
+      replicas: z.number().int().min(1).default(1),
+      retentionHours: z.number().int().positive().default(24),
+    })
+    .default({ cluster: 'events', namespace: 'kafka', replicas: 1, retentionHours: 24 }),
+  vault: z
+    .strictObject({
+      address: z.string().url().default('http://vault.vault.svc:8200'),
+      namespace: z.string().default('vault'),
+      /** Mount of Vault's Kubernetes auth method. @default 'kubernetes' */
+      authMount: z.string().default('kubernetes'),
+      /** Mount of Vault's database secrets engine. @default 'database' */
+      databaseMount: z.string().default('database'),
+    })
+    .default({ address: 'http://vault.vault.svc:8200', namespace: 'vault', authMount: 'kubernetes', databaseMount: 'database' }),
+  telemetry: z
+    .strictObject({
+      collectorEndpoint: z.string().url().default('http://otel-collector.observability.svc:4317'),
+      namespace: z.string().default('observability'),
+    })
+    .default({ collectorEndpoint: 'http://otel-collector.observability.svc:4317', namespace: 'observability' }),
+  overrides: z.record(z.string(), systemOverride).default({}),
+  /** Set on environments derived from a base for one pull request. */
+  ephemeral: z
+    .strictObject({
+      base: z.string(),
+      /** Lifetime in hours. */
+      ttlHours: z.number().positive(),
+      /** ISO time the environment was created. */
+      createdAt: z.string().datetime(),
+    })
+    .optional(),
+});
+
+export type EnvironmentInput = z.input<typeof environmentSchema>;
+export type Environment = z.output<typeof environmentSchema>;
+
+export function defineEnvironment(environment: EnvironmentInput): EnvironmentInput {
+  return environment;
+}

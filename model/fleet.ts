@@ -1,0 +1,197 @@
+import { environmentSchema, type Environment } from './environment';
+import { fromZod, sortIssues, ValidationError, type Issue } from './issues';
+import { didYouMean } from './names';
+import { parseReference } from './references';
+import { systemSchema, type Job, type Service, type System } from './system';
+import { hostPrefix } from './naming';
+
+/**
+ * Every system and environment of the monorepo, parsed and cross-checked together: a call to
+ * another system, a consumed topic or an override can only be checked against the whole fleet.
+ */
+export interface Fleet {
+  readonly systems: readonly System[];
+  readonly environments: readonly Environment[];
+  readonly byName: ReadonlyMap<string, System>;
+}
+
+/** Plain env keys that look like credentials: they belong in Vault, not in a manifest. */
+const SECRET_LOOKING_KEY = /(PASSWORD|PASSWD|TOKEN|SECRET|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|CREDENTIALS?|(^|_)KEY$)/i;
+
+/** Parses and cross-checks; throws a ValidationError listing every problem at once. */
+export function parseFleet(systemInputs: readonly unknown[], environmentInputs: readonly unknown[]): Fleet {
+  const issues: Issue[] = [];
+  const systems: System[] = [];
+  systemInputs.forEach((input, i) => {
+    const root = nameOf(input) ?? `systems[${i}]`;
+    const parsed = systemSchema.safeParse(input);
+    if (parsed.success) systems.push(parsed.data);
+    else issues.push(...fromZod(root, parsed.error));
+  });
+  const environments: Environment[] = [];
+  environmentInputs.forEach((input, i) => {
+    const root = `environments.${nameOf(input) ?? i}`;
+    const parsed = environmentSchema.safeParse(input);
+    if (parsed.success) environments.push(parsed.data);
+    else issues.push(...fromZod(root, parsed.error));
+  });
+
+  const byName = new Map<string, System>();
+  for (const system of systems) {
+    if (byName.has(system.name)) issues.push({ path: `${system.name}.name`, message: `system "${system.name}" is declared twice` });
+    byName.set(system.name, system);
+  }
+  const seenEnvironments = new Set<string>();
+  for (const env of environments) {
+    if (seenEnvironments.has(env.name)) issues.push({ path: `environments.${env.name}.name`, message: `environment "${env.name}" is declared twice` });
+    seenEnvironments.add(env.name);
+  }
+
+  // Cross-references are only meaningful when the shapes parsed; a system that failed to parse
+  // may still be the target of another system's call, so unknown targets are checked by name.
+  const unparsed = new Set(systemInputs.map(nameOf).filter((n): n is string => n !== undefined && !byName.has(n)));
+  for (const system of systems) issues.push(...checkSystem(system, byName, unparsed));
+  for (const env of environments) issues.push(...checkEnvironment(env, systems, byName));
+
+  if (issues.length > 0) throw new ValidationError(sortIssues(issues));
+  return { systems, environments, byName };
+}
+
+function nameOf(input: unknown): string | undefined {
+  if (typeof input === 'object' && input !== null && typeof (input as { name?: unknown }).name === 'string') {
+    return (input as { name: string }).name;
+  }
+  return undefined;
+}
+
+function checkSystem(system: System, byName: ReadonlyMap<string, System>, unparsed: ReadonlySet<string>): Issue[] {
+  const issues: Issue[] = [];
+  const workloads: [string, Service | Job][] = [
+    ...Object.entries(system.services).map(([n, s]): [string, Service | Job] => [`${system.name}.services.${n}`, s]),
+    ...Object.entries(system.jobs).map(([n, j]): [string, Service | Job] => [`${system.name}.jobs.${n}`, j]),
+  ];
+
+  for (const [path, workload] of workloads) {
+    (workload.calls ?? []).forEach((call, i) => {
+      const ref = parseReference(call, system.name);
+      const target = byName.get(ref.system);
+      if (target === undefined) {
+        if (!unparsed.has(ref.system)) {
+          issues.push({ path: `${path}.calls[${i}]`, message: `unknown system "${ref.system}"${didYouMean(ref.system, byName.keys())}` });
+        }
+      } else if (!(ref.name in target.services)) {
+        const where = ref.system === system.name ? '' : ` in system "${ref.system}"`;
+        issues.push({
+          path: `${path}.calls[${i}]`,
+          message: `unknown service "${ref.name}"${where}${didYouMean(ref.name, Object.keys(target.services))}`,
+        });
+      }
+    });
+    if (workload.database !== undefined && system.database === undefined) {
+      issues.push({ path: `${path}.database`, message: `"${workload.database}" access needs a database; declare ${system.name}.database` });
+    }
+    (workload.topics?.publishes ?? []).forEach((topic, i) => {
+      if (!(topic in system.topics)) {
+        issues.push({
+          path: `${path}.topics.publishes[${i}]`,
+          message: `unknown topic "${topic}"; a service publishes only topics its system declares under ${system.name}.topics${didYouMean(topic, Object.keys(system.topics))}`,
+        });
+      }
+    });
+    (workload.topics?.consumes ?? []).forEach((consumed, i) => {
+      const ref = parseReference(consumed, system.name);
+      const owner = byName.get(ref.system);
+      if (owner === undefined) {
+        if (!unparsed.has(ref.system)) {
+          issues.push({ path: `${path}.topics.consumes[${i}]`, message: `unknown system "${ref.system}"${didYouMean(ref.system, byName.keys())}` });
+        }
+      } else if (!(ref.name in owner.topics)) {
+        issues.push({
+          path: `${path}.topics.consumes[${i}]`,
+          message: `topic "${ref.name}" is not declared by system "${ref.system}"${didYouMean(ref.name, Object.keys(owner.topics))}`,
+        });
+      }
+    });
+    for (const key of Object.keys(workload.env ?? {}).sort()) {
+      if (SECRET_LOOKING_KEY.test(key)) {
+        issues.push({
+          path: `${path}.env.${key}`,
+          message: `looks like a secret; declare it under secrets with a Vault path instead of a plain value`,
+        });
+      }
+    }
+  }
+
+  for (const [name, service] of Object.entries(system.services)) {
+    const path = `${system.name}.services.${name}`;
+    if (service.autoscaling && service.autoscaling.min > service.autoscaling.max) {
+      issues.push({
+        path: `${path}.autoscaling`,
+        message: `min (${service.autoscaling.min}) must not exceed max (${service.autoscaling.max})`,
+      });
+    }
+    if (service.autoscaling && service.replicas !== undefined) {
+      issues.push({ path: `${path}.replicas`, message: 'declare either replicas or autoscaling, not both' });
+    }
+    if (service.metrics?.port !== undefined && service.metrics.port === service.port) {
+      issues.push({
+        path: `${path}.metrics.port`,
+        message: `port ${service.port} is already the service port; leave metrics.port out to serve metrics on it`,
+      });
+    }
+    for (const kind of ['readiness', 'liveness'] as const) {
+      const probePort = service.probes?.[kind]?.port;
+      if (probePort !== undefined && probePort !== service.port && probePort !== service.metrics?.port) {
+        issues.push({
+          path: `${path}.probes.${kind}.port`,
+          message: `port ${probePort} is not exposed by the service; use ${service.port}${service.metrics?.port ? ` or ${service.metrics.port}` : ''}`,
+        });
+      }
+    }
+  }
+  return issues;
+}
+
+function checkEnvironment(env: Environment, systems: readonly System[], byName: ReadonlyMap<string, System>): Issue[] {
+  const issues: Issue[] = [];
+  const root = `environments.${env.name}`;
+  for (const [systemName, override] of Object.entries(env.overrides)) {
+    const system = byName.get(systemName);
+    if (system === undefined) {
+      issues.push({ path: `${root}.overrides.${systemName}`, message: `unknown system "${systemName}"${didYouMean(systemName, byName.keys())}` });
+      continue;
+    }
+    for (const [serviceName, serviceOverride] of Object.entries(override.services)) {
+      const path = `${root}.overrides.${systemName}.services.${serviceName}`;
+      if (!(serviceName in system.services)) {
+        issues.push({ path, message: `unknown service "${serviceName}" in system "${systemName}"${didYouMean(serviceName, Object.keys(system.services))}` });
+      }
+      const autoscaling = serviceOverride.autoscaling;
+      if (autoscaling && autoscaling.min > autoscaling.max) {
+        issues.push({ path: `${path}.autoscaling`, message: `min (${autoscaling.min}) must not exceed max (${autoscaling.max})` });
+      }
+    }
+    if (override.database && system.database === undefined) {
+      issues.push({ path: `${root}.overrides.${systemName}.database`, message: `system "${systemName}" declares no database` });
+    }
+  }
+
+  // Hostnames depend on the environment's domain, so route clashes are per environment.
+  const routes = new Map<string, string>();
+  for (const system of systems) {
+    for (const [serviceName, service] of Object.entries(system.services)) {
+      (service.routes ?? []).forEach((route, i) => {
+        const host = `${hostPrefix(env)}${route.host ?? system.name}.${env.domain}`;
+        const key = `${host}${route.path}`;
+        const path = `${system.name}.services.${serviceName}.routes[${i}]`;
+        const first = routes.get(key);
+        if (first !== undefined) {
+          issues.push({ path, message: `route ${key} is already declared by ${first} (environment ${env.name})` });
+        } else {
+          routes.set(key, path);
+        }
+      });
+    }
+  }
+  return issues;
+}

@@ -1,0 +1,111 @@
+import type { Environment } from './environment';
+import type { Resources } from './quantities';
+
+/** A peer in the call graph, with everything needed to write a policy that names it. */
+export interface Endpoint {
+  readonly system: string;
+  readonly service: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly port: number;
+  readonly protocol: 'http' | 'grpc';
+}
+
+export interface ResolvedRoute {
+  /** Fully qualified: `api.dev.acme.example`. */
+  readonly host: string;
+  readonly path: string;
+  readonly methods?: readonly string[];
+  readonly auth: 'jwt' | 'none';
+  readonly rateLimitPerMinute: number;
+  readonly corsOrigins?: readonly string[];
+  readonly maxBodyMegabytes: number;
+}
+
+export interface ResolvedProbe {
+  readonly path: string;
+  readonly port: number;
+  readonly initialDelaySeconds: number;
+  readonly periodSeconds: number;
+}
+
+export interface TopicRef {
+  readonly system: string;
+  readonly topic: string;
+}
+
+/** What services and jobs have in common: one container, its config, its grants. */
+export interface ResolvedWorkload {
+  readonly name: string;
+  readonly image: string;
+  readonly version: string;
+  readonly command?: readonly string[];
+  readonly args?: readonly string[];
+  /** Sorted by name. */
+  readonly env: readonly { readonly name: string; readonly value: string }[];
+  readonly resources: Resources;
+  readonly serviceAccount: string;
+  /** Sorted by name. */
+  readonly secrets: readonly { readonly name: string; readonly path: string }[];
+  readonly database?: 'readwrite' | 'readonly';
+  /** Services this workload calls, sorted. */
+  readonly calls: readonly Endpoint[];
+  readonly publishes: readonly string[];
+  readonly consumes: readonly TopicRef[];
+}
+
+export interface ResolvedService extends ResolvedWorkload {
+  readonly kind: 'service';
+  readonly port: number;
+  readonly protocol: 'http' | 'grpc';
+  readonly replicas: number;
+  readonly autoscaling?: { readonly min: number; readonly max: number; readonly targetCpuPercent: number };
+  readonly readiness: ResolvedProbe;
+  readonly liveness: ResolvedProbe;
+  readonly routes: readonly ResolvedRoute[];
+  readonly metrics?: { readonly port: number; readonly path: string };
+  readonly opaAuthorization: boolean;
+  /** Workloads (in any system) that declared a call to this service, sorted. */
+  readonly callers: readonly Endpoint[];
+}
+
+export interface ResolvedJob extends ResolvedWorkload {
+  readonly kind: 'job';
+  readonly schedule: string;
+  readonly concurrencyPolicy: 'Allow' | 'Forbid' | 'Replace';
+  readonly activeDeadlineSeconds: number;
+}
+
+export interface ResolvedDatabase {
+  readonly engine: 'postgres';
+  readonly version: string;
+  readonly storage: string;
+  readonly storageClass: string;
+  readonly instances: number;
+  readonly extensions: readonly string[];
+  readonly parameters: Readonly<Record<string, string>>;
+  /** Name of the CloudNativePG cluster and of its `-rw`/`-ro` Services. */
+  readonly clusterName: string;
+}
+
+export interface ResolvedTopic {
+  readonly name: string;
+  readonly partitions: number;
+  readonly replicas: number;
+  readonly retentionHours: number;
+}
+
+/** One system in one environment: every default applied, every reference checked. */
+export interface ResolvedSystem {
+  readonly name: string;
+  readonly owner: string;
+  readonly description: string;
+  readonly namespace: string;
+  readonly environment: Environment;
+  readonly services: readonly ResolvedService[];
+  readonly jobs: readonly ResolvedJob[];
+  readonly database?: ResolvedDatabase;
+  readonly topics: readonly ResolvedTopic[];
+  /** Labels every object of the system carries. */
+  readonly labels: Readonly<Record<string, string>>;
+}

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { DNS_1035_LABEL, DNS_LABEL, MAX_NAME } from './names';
+import { unpinnedReason } from './image';
+import { byteQuantity, resourcesSchema } from './quantities';
+
+const dnsName = (what: string, max: number) =>
+  z
+    .string()
+    .max(max, { error: `${what} must be at most ${max} characters` })
+    .regex(DNS_1035_LABEL, {
+      error: `${what} must be a DNS label: lowercase letters, digits and "-", starting with a letter`,
+    });
+
+const image = z.string().superRefine((value, ctx) => {
+  const reason = unpinnedReason(value);
+  if (reason) ctx.addIssue({ code: 'custom', message: `${reason}, got "${value}"` });
+});
+
+const port = z
+  .number({ error: 'expected a port number' })
+  .int({ error: 'port must be an integer' })
+  .min(1, { error: 'port must be between 1 and 65535' })
+  .max(65535, { error: 'port must be between 1 and 65535' });
+
+const httpMethod = z.enum(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
+
+/** A public route through the platform's Kong gateway. */
+export const routeSchema = z.strictObject({
+  /** Host label under the environment's domain. @default - the system's name */
+  host: z
+    .string()
+    .regex(DNS_LABEL, { error: 'host must be a single DNS label; the domain comes from the environment' })
+    .optional(),
+  /** Path prefix matched at the gateway. */
+  path: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: 'path must start with "/" and use URL path characters' }),
+  /** @default - every method */
+  methods: z.array(httpMethod).nonempty().optional(),
+  /** `jwt` validates the caller's token against the environment's identity provider; `none` must be written out. @default 'jwt' */
+  auth: z.enum(['jwt', 'none']).default('jwt'),
+  /** Requests per minute per client. @default 600 */
+  rateLimitPerMinute: z.number().int().positive().default(600),
+  /** Origins allowed by CORS. @default - CORS is not enabled */
+  corsOrigins: z.array(z.string().url()).optional(),
+  /** Largest accepted request body in megabytes. @default 8 */
+  maxBodyMegabytes: z.number().int().positive().max(1024).default(8),
+});
+
+const probe = z.strictObject({
+  /** HTTP path; gRPC services use the gRPC health protocol and ignore it. */
+  path: z.string().startsWith('/').optional(),
+  port: port.optional(),
+  initialDelaySeconds: z.number().int().nonnegative().optional(),
+  periodSeconds: z.number().int().positive().optional(),
+});
+
+const secretsSchema = z.record(
+  z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'secret names must be DNS labels; they become file names' }),
+  z.string().regex(/^[a-z0-9][a-z0-9_\-/.]*[a-z0-9]$/, { error: 'expected a Vault path like "kv/data/commerce/stripe"' }),
+);
+
+const envSchema = z.record(
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'environment variable names must match [A-Za-z_][A-Za-z0-9_]*' }),
+  z.string(),
+);
+
+const autoscaling = z.strictObject({
+  min: z.number().int().min(1),
+  max: z.number().int().min(1),
+  /** Average CPU utilisation to hold, in percent. @default 70 */
+  targetCpuPercent: z.number().int().min(1).max(100).default(70),
+});
+
+/** Where a workload reads its configuration, secrets and data; shared by services and jobs. */
+const workloadFields = {
+  image,
+  command: z.array(z.string()).optional(),
+  args: z.array(z.string()).optional(),
+  env: envSchema.optional(),
+  resources: resourcesSchema.optional(),
+  /** Vault secrets, keyed by the file name the agent renders under /vault/secrets. */
+  secrets: secretsSchema.optional(),
+  /** Access to the system's database, with credentials from Vault's database engine. */
+  database: z.enum(['readwrite', 'readonly']).optional(),
+  /** Other services this one calls: `service` in the same system or `system/service`. */
+  calls: z.array(z.string()).optional(),
+  topics: z
+    .strictObject({
+      /** Topics of this system it writes. */
+      publishes: z.array(z.string()).optional(),
+      /** Topics it reads: `topic` of this system or `system/topic`. */
+      consumes: z.array(z.string()).optional(),
+    })
+    .optional(),
+};
+
+export const serviceSchema = z.strictObject({
+  ...workloadFields,
+  port,
+  protocol: z.enum(['http', 'grpc']).default('http'),
+  /** @default - the environment's default replica count */
+  replicas: z.number().int().min(0).optional(),
+  autoscaling: autoscaling.optional(),
+  probes: z
+    .strictObject({
+      /** @default - HTTP GET /readyz on the service port (gRPC health check for grpc) */
+      readiness: probe.optional(),
+      /** @default - HTTP GET /livez on the service port (gRPC health check for grpc) */
+      liveness: probe.optional(),
+    })
+    .optional(),
+  routes: z.array(routeSchema).optional(),
+  metrics: z
+    .strictObject({
+      /** @default - the service port */
+      port: port.optional(),
+      /** @default '/metrics' */
+      path: z.string().startsWith('/').default('/metrics'),
+    })
+    .optional(),
+  /** Ask the mesh to check each request with OPA (external authorization) before it reaches the service. @default false */
+  opaAuthorization: z.boolean().default(false),
+});
+
+/** The seed's Job input handler: a scheduled workload with the same image rules and security as services. */
+export const jobSchema = z.strictObject({
+  ...workloadFields,
+  /** Cron schedule, five fields. */
+  schedule: z
+    .string()
+    .regex(/^(@(hourly|daily|weekly|monthly|yearly)|(\S+\s+){4}\S+)$/, {
+      error: 'expected a cron schedule with five fields, like "0 3 * * *"',
+    }),
+  /** @default 'Forbid' */
+  concurrencyPolicy: z.enum(['Allow', 'Forbid', 'Replace']).default('Forbid'),
+  /** @default 3600 */
+  activeDeadlineSeconds: z.number().int().positive().default(3600),
+});
+
+export const databaseSchema = z.strictObject({
+  engine: z.literal('postgres').default('postgres'),
+  /** PostgreSQL major version. @default '17' */
+  version: z.enum(['15', '16', '17', '18']).default('17'),
+  storage: byteQuantity,
+  extensions: z.array(z.string().regex(/^[a-z0-9_]+$/)).default([]),
+  /** PostgreSQL parameters, merged over the platform's defaults. */
+  parameters: z.record(z.string(), z.string()).default({}),
+});
+
+export const topicSchema = z.strictObject({
+  /** @default 3 */
+  partitions: z.number().int().min(1).max(1000).default(3),
+  /** @default - the environment's retention */
+  retentionHours: z.number().int().positive().optional(),
+});
+
+export const systemSchema = z.strictObject({
+  name: dnsName('system name', MAX_NAME.system),
+  /** The owning team, written to the `syskit.io/owner` label. */
+  owner: z.string().regex(DNS_LABEL, { error: 'owner must be a DNS label (a team name like "payments-team")' }),
+  description: z.string().min(1),
+  services: z.record(dnsName('service name', MAX_NAME.service), serviceSchema),
+  database: databaseSchema.optional(),
+  topics: z
+    .record(
+      z.string().max(MAX_NAME.topic).regex(DNS_LABEL, { error: 'topic names must be DNS labels' }),
+      topicSchema,
+    )
+    .default({}),
+  jobs: z.record(dnsName('job name', MAX_NAME.job), jobSchema).default({}),
+});
+
+/** What a system file declares (defaults not yet applied). */
+export type SystemInput = z.input<typeof systemSchema>;
+/** A parsed system: defaults applied, shapes checked; cross-references not yet checked. */
+export type System = z.output<typeof systemSchema>;
+export type Service = z.output<typeof serviceSchema>;
+export type Job = z.output<typeof jobSchema>;
+export type Route = z.output<typeof routeSchema>;
+export type Database = z.output<typeof databaseSchema>;
+
+/** A system declaration. Validation happens for the whole fleet at once (see `validateFleet`). */
+export function defineSystem(system: SystemInput): SystemInput {
+  return system;
+}

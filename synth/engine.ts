@@ -1,0 +1,84 @@
+import { parseFleet, resolve, didYouMean, type Environment, type Fleet, type System } from '../model';
+import { renderSystem } from './render';
+import { readDirectory, replaceDirectory } from './output';
+
+/** A request the user got wrong (unknown environment or system name): exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+export interface Selection {
+  /** Environment names to render. @default - all */
+  readonly environments?: readonly string[];
+  /** System names to render. @default - all */
+  readonly systems?: readonly string[];
+}
+
+/** One rendered file of one environment. */
+export interface RenderedFile {
+  readonly environment: string;
+  readonly file: string;
+  readonly system?: string;
+  readonly content: string;
+  readonly objects: number;
+}
+
+export interface EnvironmentSummary {
+  readonly environment: string;
+  readonly systems: number;
+  readonly objects: number;
+}
+
+/** Parses and cross-checks the fleet, then picks what the selection names. */
+export function plan(
+  systemInputs: readonly unknown[],
+  environmentInputs: readonly unknown[],
+  selection: Selection = {},
+): { fleet: Fleet; environments: Environment[]; systems: System[] } {
+  const fleet = parseFleet(systemInputs, environmentInputs);
+  const environments = pick('environment', fleet.environments, selection.environments);
+  const systems = pick('system', fleet.systems, selection.systems);
+  return { fleet, environments, systems };
+}
+
+function pick<T extends { name: string }>(what: string, all: readonly T[], names?: readonly string[]): T[] {
+  if (!names || names.length === 0) return [...all];
+  const byName = new Map(all.map((x) => [x.name, x]));
+  const unknown = names.filter((n) => !byName.has(n));
+  if (unknown.length > 0) {
+    throw new UsageError(
+      unknown.map((n) => `unknown ${what} "${n}"${didYouMean(n, byName.keys())}; known: ${[...byName.keys()].join(', ')}`).join('\n'),
+    );
+  }
+  return [...new Set(names)].map((n) => byName.get(n)!);
+}
+
+/** Renders the selected systems in one environment, in name order. */
+export function renderEnvironment(fleet: Fleet, environment: Environment, systems: readonly System[]): RenderedFile[] {
+  return [...systems]
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((system) => {
+      const content = renderSystem(resolve(system, environment, fleet));
+      return { environment: environment.name, file: `${system.name}.yaml`, system: system.name, content, objects: countDocuments(content) };
+    });
+}
+
+export function countDocuments(yaml: string): number {
+  if (yaml.trim() === '') return 0;
+  let count = 1;
+  for (let i = yaml.indexOf('\n---\n'); i >= 0; i = yaml.indexOf('\n---\n', i + 1)) count++;
+  return count;
+}
+
+/**
+ * Writes each environment's files atomically. When only some systems were rendered, the other
+ * systems' files from the previous run are kept as they were.
+ */
+export function writeEnvironment(outDir: string, environment: string, files: readonly RenderedFile[], partial: boolean): void {
+  const contents = partial ? readDirectory(outDir, environment) : new Map<string, string>();
+  for (const f of files) contents.set(f.file, f.content);
+  replaceDirectory(outDir, environment, new Map([...contents.entries()].sort(([a], [b]) => (a < b ? -1 : 1))));
+}

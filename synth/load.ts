@@ -1,0 +1,55 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ValidationError } from '../model';
+
+/** The repository root, where `charts/` and `environments/` live. */
+export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const DEFAULT_SYSTEMS = path.join(PROJECT_ROOT, 'charts');
+export const DEFAULT_ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
+
+/** A path the user gave does not exist or cannot be read as declarations: a usage error. */
+export class LoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LoadError';
+  }
+}
+
+const LOADABLE = /\.(ts|js|cjs|yaml|yml|json)$/;
+
+/**
+ * Reads declarations from a module (default export: one declaration or an array), a YAML or
+ * JSON file of the same shape, or a directory of such files (one per system; `index.*` and
+ * files starting with `_` are skipped). Shapes are checked later, for the whole fleet at once.
+ */
+export function loadDeclarations(target: string): unknown[] {
+  const resolved = path.resolve(target);
+  if (!fs.existsSync(resolved)) throw new LoadError(`${target}: no such file or directory`);
+  if (fs.statSync(resolved).isDirectory()) {
+    return fs
+      .readdirSync(resolved)
+      .filter((f) => LOADABLE.test(f) && !f.endsWith('.d.ts') && !/^(index\.|_)/.test(f))
+      .sort()
+      .flatMap((f) => loadFile(path.join(resolved, f)));
+  }
+  return loadFile(resolved);
+}
+
+function loadFile(file: string): unknown[] {
+  let value: unknown;
+  if (/\.(ya?ml|json)$/.test(file)) {
+    try {
+      value = parseYaml(fs.readFileSync(file, 'utf8'), { prettyErrors: true });
+    } catch (error) {
+      throw new ValidationError([{ path: path.basename(file), message: `not valid YAML/JSON: ${(error as Error).message.split('\n')[0]}` }]);
+    }
+  } else if (LOADABLE.test(file)) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const mod = require(file) as { default?: unknown };
+    value = mod.default ?? mod;
+  } else {
+    throw new LoadError(`${file}: expected a .ts, .js, .yaml or .json file`);
+  }
+  return Array.isArray(value) ? value : [value];
+}

@@ -1,0 +1,21 @@
+import { App } from 'cdk8s';
+import { SystemChart } from '../constructs/system-chart';
+import type { ResolvedSystem } from '../model';
+
+/**
+ * Renders one system in one environment to YAML. Each call builds its own cdk8s App: cdk8s
+ * resolves dependencies across the whole App, which grows superlinearly with its size, so one
+ * small App per (system, environment) keeps the fleet's cost linear.
+ */
+export function renderSystem(system: ResolvedSystem): string {
+  const app = new App({ outdir: 'unused' });
+  new SystemChart(app, system.name, { system });
+  return app.synthYaml();
+}
+
+/** Renders to objects, for callers that apply or inspect them without a YAML round trip. */
+export function renderSystemObjects(system: ResolvedSystem): Record<string, unknown>[] {
+  const app = new App({ outdir: 'unused' });
+  const chart = new SystemChart(app, system.name, { system });
+  return chart.toJson();
+}
