@@ -9,7 +9,9 @@ export default defineSystem({
     catalog: {
       image: 'registry.acme.example/commerce/catalog:3.2.0',
       port: 8080,
-      routes: [{ host: 'shop', path: '/v1/products', methods: ['GET'], auth: 'none', rateLimitPerMinute: 1200 }],
+      routes: [
+        { host: 'shop', path: '/v1/products', methods: ['GET'], auth: 'none', rateLimitPerMinute: 1200 },
+      ],
       database: 'readonly',
       metrics: {},
       replicas: 2,
@@ -34,11 +36,15 @@ export default defineSystem({
       opaAuthorization: true,
     },
     payments: {
-      image: 'registry.acme.example/commerce/payments@sha256:4f9c1c2d6bd1f0b8f3b2e5f0d8a1c7e6b5a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0',
+      image:
+        'registry.acme.example/commerce/payments@sha256:4f9c1c2d6bd1f0b8f3b2e5f0d8a1c7e6b5a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0',
       port: 8443,
       protocol: 'grpc',
       database: 'readwrite',
-      secrets: { 'stripe-api-key': 'kv/data/commerce/stripe', 'webhook-secret': 'kv/data/commerce/stripe-webhook' },
+      secrets: {
+        'stripe-api-key': 'kv/data/commerce/stripe',
+        'webhook-secret': 'kv/data/commerce/stripe-webhook',
+      },
       topics: { publishes: ['payment-events'] },
       metrics: { port: 9090 },
       probes: { readiness: { initialDelaySeconds: 5 } },
@@ -57,7 +63,8 @@ export default defineSystem({
   },
   jobs: {
     'settle-payments': {
-      image: 'registry.acme.example/commerce/payments@sha256:4f9c1c2d6bd1f0b8f3b2e5f0d8a1c7e6b5a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0',
+      image:
+        'registry.acme.example/commerce/payments@sha256:4f9c1c2d6bd1f0b8f3b2e5f0d8a1c7e6b5a4d3c2b1a0f9e8d7c6b5a4f3e2d1c0',
       schedule: '0 2 * * *',
       args: ['settle', '--since=24h'],
       database: 'readwrite',

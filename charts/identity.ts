@@ -10,8 +10,20 @@ export default defineSystem({
       image: 'registry.acme.example/identity/accounts:2.4.1',
       port: 8080,
       routes: [
-        { host: 'api', path: '/v1/accounts', methods: ['GET', 'POST', 'PATCH'], corsOrigins: ['https://app.acme.example'] },
-        { host: 'api', path: '/v1/signup', methods: ['POST'], auth: 'none', rateLimitPerMinute: 30, maxBodyMegabytes: 1 },
+        {
+          host: 'api',
+          path: '/v1/accounts',
+          methods: ['GET', 'POST', 'PATCH'],
+          corsOrigins: ['https://app.acme.example'],
+        },
+        {
+          host: 'api',
+          path: '/v1/signup',
+          methods: ['POST'],
+          auth: 'none',
+          rateLimitPerMinute: 30,
+          maxBodyMegabytes: 1,
+        },
       ],
       calls: ['sessions'],
       database: 'readwrite',

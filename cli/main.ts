@@ -9,7 +9,10 @@ type Command = (args: string[], io: Io) => Promise<number>;
 
 const COMMANDS: Record<string, { run: Command; summary: string }> = {
   synth: { run: synthCommand, summary: 'validate the systems and write manifests for each environment' },
-  validate: { run: validateCommand, summary: 'validate the systems and check their manifests against the policies' },
+  validate: {
+    run: validateCommand,
+    summary: 'validate the systems and check their manifests against the policies',
+  },
 };
 
 export const MAIN_HELP = `Usage: syskit <command> [options]
@@ -48,7 +51,9 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
 /** Maps failures to exit codes; anything unexpected is a failure, never a silent success. */
 export function report(error: unknown, io: Io): number {
   if (error instanceof ValidationError) {
-    io.err(`syskit: ${error.issues.length} problem${error.issues.length === 1 ? '' : 's'} found; nothing was written`);
+    io.err(
+      `syskit: ${error.issues.length} problem${error.issues.length === 1 ? '' : 's'} found; nothing was written`,
+    );
     io.err(formatIssues(error.issues));
     return EXIT.invalid;
   }

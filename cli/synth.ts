@@ -15,14 +15,22 @@ ${FLEET_HELP}
   -q, --quiet             print only errors`;
 
 export async function synthCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { ...FLEET_OPTIONS, out: { type: 'string' }, quiet: { type: 'boolean', short: 'q' } });
+  const { values } = parse(args, {
+    ...FLEET_OPTIONS,
+    out: { type: 'string' },
+    quiet: { type: 'boolean', short: 'q' },
+  });
   if (values.help) {
     io.out(SYNTH_HELP);
     return EXIT.ok;
   }
   const systems = loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
   const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
-  const { fleet, environments: selectedEnvs, systems: selectedSystems } = plan(systems, environments, {
+  const {
+    fleet,
+    environments: selectedEnvs,
+    systems: selectedSystems,
+  } = plan(systems, environments, {
     environments: values.env,
     systems: values.system,
   });
@@ -31,12 +39,17 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
 
   // Render everything before writing anything: a failure in one environment must not leave
   // another half-updated.
-  const rendered = selectedEnvs.map((env) => ({ env, files: renderEnvironment(fleet, env, selectedSystems) }));
+  const rendered = selectedEnvs.map((env) => ({
+    env,
+    files: renderEnvironment(fleet, env, selectedSystems),
+  }));
   for (const { env, files } of rendered) {
     writeEnvironment(outDir, env.name, files, partial);
     if (!values.quiet) {
       const objects = files.reduce((n, f) => n + f.objects, 0);
-      io.out(`${env.name}: ${files.length} system${files.length === 1 ? '' : 's'}, ${objects} objects -> ${outDir}/${env.name}/`);
+      io.out(
+        `${env.name}: ${files.length} system${files.length === 1 ? '' : 's'}, ${objects} objects -> ${outDir}/${env.name}/`,
+      );
     }
   }
   return EXIT.ok;

@@ -19,7 +19,11 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   }
   const systems = loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
   const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
-  const { fleet, environments: envs, systems: selected } = plan(systems, environments, { environments: values.env, systems: values.system });
+  const {
+    fleet,
+    environments: envs,
+    systems: selected,
+  } = plan(systems, environments, { environments: values.env, systems: values.system });
   for (const env of envs) {
     const files = renderEnvironment(fleet, env, selected);
     io.out(`${env.name}: ${files.length} systems valid, ${files.reduce((n, f) => n + f.objects, 0)} objects`);

@@ -4,7 +4,11 @@ import { Construct } from 'constructs';
 import type { ResolvedJob } from '../model';
 import { componentLabels } from './labels';
 import { mergePodExtras, type PodExtras } from './pod-extras';
-import { dropConstructAddressLabel, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
+import {
+  dropConstructAddressLabel,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from './pod-security';
 import { containerResources } from './resources';
 
 export interface ScheduledJobProps {
@@ -44,7 +48,10 @@ export class ScheduledJob extends Construct {
       serviceAccount,
       automountServiceAccountToken: false,
       select: false,
-      podMetadata: { labels: { ...Chart.of(this).labels, ...labels }, annotations: Object.keys(extras.annotations).length > 0 ? extras.annotations : undefined },
+      podMetadata: {
+        labels: { ...Chart.of(this).labels, ...labels },
+        annotations: Object.keys(extras.annotations).length > 0 ? extras.annotations : undefined,
+      },
       securityContext: restrictedPodSecurityContext,
       containers: [
         {
@@ -53,7 +60,9 @@ export class ScheduledJob extends Construct {
           imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
           command: job.command ? [...job.command] : undefined,
           args: job.args ? [...job.args] : undefined,
-          envVariables: Object.fromEntries([...job.env, ...extras.env].map((e) => [e.name, kplus.EnvValue.fromValue(e.value)])),
+          envVariables: Object.fromEntries(
+            [...job.env, ...extras.env].map((e) => [e.name, kplus.EnvValue.fromValue(e.value)]),
+          ),
           securityContext: restrictedContainerSecurityContext,
           resources: containerResources(job.resources),
         },
@@ -62,7 +71,8 @@ export class ScheduledJob extends Construct {
     this.cronJob.containers[0].mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp'));
     const cronJob = ApiObject.of(this.cronJob);
     dropConstructAddressLabel(cronJob, '/spec/jobTemplate/spec/template');
-    for (const volume of extras.volumes) cronJob.addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/template/spec/volumes/-', volume));
+    for (const volume of extras.volumes)
+      cronJob.addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/template/spec/volumes/-', volume));
   }
 }
 

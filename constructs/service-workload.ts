@@ -4,7 +4,11 @@ import { Construct } from 'constructs';
 import type { ResolvedService } from '../model';
 import { componentLabels, selectorLabels } from './labels';
 import { mergePodExtras, type PodExtras } from './pod-extras';
-import { dropConstructAddressLabel, restrictedContainerSecurityContext, restrictedPodSecurityContext } from './pod-security';
+import {
+  dropConstructAddressLabel,
+  restrictedContainerSecurityContext,
+  restrictedPodSecurityContext,
+} from './pod-security';
 import { containerResources } from './resources';
 
 export interface ServiceWorkloadProps {
@@ -41,11 +45,14 @@ export class ServiceWorkload extends Construct {
 
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { name: svc.name, labels },
-      replicas: svc.autoscaling ? undefined : svc.replicas,
+      replicas: svc.replicas,
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: false,
       select: false,
-      podMetadata: { labels: { ...Chart.of(this).labels, ...labels }, annotations: Object.keys(extras.annotations).length > 0 ? extras.annotations : undefined },
+      podMetadata: {
+        labels: { ...Chart.of(this).labels, ...labels },
+        annotations: Object.keys(extras.annotations).length > 0 ? extras.annotations : undefined,
+      },
       securityContext: restrictedPodSecurityContext,
       containers: [
         {
@@ -56,7 +63,9 @@ export class ServiceWorkload extends Construct {
           args: svc.args ? [...svc.args] : undefined,
           ports: [
             { name: portName, number: svc.port },
-            ...(svc.metrics && svc.metrics.port !== svc.port ? [{ name: 'metrics', number: svc.metrics.port }] : []),
+            ...(svc.metrics && svc.metrics.port !== svc.port
+              ? [{ name: 'metrics', number: svc.metrics.port }]
+              : []),
           ],
           envVariables: Object.fromEntries(
             [...svc.env, ...extras.env].map((e) => [e.name, kplus.EnvValue.fromValue(e.value)]),
@@ -65,7 +74,11 @@ export class ServiceWorkload extends Construct {
           resources: containerResources(svc.resources),
           readiness: httpProbe(svc.readiness),
           liveness: httpProbe(svc.liveness),
-          startup: kplus.Probe.fromTcpSocket({ port: svc.port, failureThreshold: 30, periodSeconds: Duration.seconds(2) }),
+          startup: kplus.Probe.fromTcpSocket({
+            port: svc.port,
+            failureThreshold: 30,
+            periodSeconds: Duration.seconds(2),
+          }),
         },
       ],
     });
@@ -74,15 +87,22 @@ export class ServiceWorkload extends Construct {
 
     const deployment = ApiObject.of(this.deployment);
     dropConstructAddressLabel(deployment, '/spec/template');
+    if (svc.autoscaling) {
+      // The autoscaler owns the replica count; a fixed count in the manifest would reset it on every apply.
+      deployment.addJsonPatch(JsonPatch.remove('/spec/replicas'));
+    }
     if (svc.protocol === 'grpc') {
       // cdk8s-plus has no gRPC probe; Kubernetes has had one since 1.27, so write it directly.
       for (const probe of ['readinessProbe', 'livenessProbe']) {
         deployment.addJsonPatch(JsonPatch.remove(`/spec/template/spec/containers/0/${probe}/httpGet`));
-        deployment.addJsonPatch(JsonPatch.add(`/spec/template/spec/containers/0/${probe}/grpc`, { port: svc.port }));
+        deployment.addJsonPatch(
+          JsonPatch.add(`/spec/template/spec/containers/0/${probe}/grpc`, { port: svc.port }),
+        );
       }
     }
     if (extras.volumes.length > 0) {
-      for (const volume of extras.volumes) deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', volume));
+      for (const volume of extras.volumes)
+        deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', volume));
     }
 
     this.service = new kplus.k8s.KubeService(this, 'Service', {
@@ -91,9 +111,23 @@ export class ServiceWorkload extends Construct {
         type: 'ClusterIP',
         selector: selectorLabels(svc.name),
         ports: [
-          { name: portName, port: svc.port, targetPort: kplus.k8s.IntOrString.fromNumber(svc.port), protocol: 'TCP', appProtocol: svc.protocol === 'grpc' ? 'grpc' : 'http' },
+          {
+            name: portName,
+            port: svc.port,
+            targetPort: kplus.k8s.IntOrString.fromNumber(svc.port),
+            protocol: 'TCP',
+            appProtocol: svc.protocol === 'grpc' ? 'grpc' : 'http',
+          },
           ...(svc.metrics && svc.metrics.port !== svc.port
-            ? [{ name: 'metrics', port: svc.metrics.port, targetPort: kplus.k8s.IntOrString.fromNumber(svc.metrics.port), protocol: 'TCP', appProtocol: 'http' }]
+            ? [
+                {
+                  name: 'metrics',
+                  port: svc.metrics.port,
+                  targetPort: kplus.k8s.IntOrString.fromNumber(svc.metrics.port),
+                  protocol: 'TCP',
+                  appProtocol: 'http',
+                },
+              ]
             : []),
         ],
       },
@@ -109,7 +143,10 @@ export class ServiceWorkload extends Construct {
           metrics: [
             {
               type: 'Resource',
-              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: svc.autoscaling.targetCpuPercent } },
+              resource: {
+                name: 'cpu',
+                target: { type: 'Utilization', averageUtilization: svc.autoscaling.targetCpuPercent },
+              },
             },
           ],
         },
@@ -120,7 +157,10 @@ export class ServiceWorkload extends Construct {
     if (mostReplicas > 1) {
       new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
         metadata: { name: svc.name, labels },
-        spec: { maxUnavailable: kplus.k8s.IntOrString.fromNumber(1), selector: { matchLabels: selectorLabels(svc.name) } },
+        spec: {
+          maxUnavailable: kplus.k8s.IntOrString.fromNumber(1),
+          selector: { matchLabels: selectorLabels(svc.name) },
+        },
       });
     }
   }

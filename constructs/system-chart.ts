@@ -19,7 +19,12 @@ export class SystemChart extends Chart {
   readonly system: ResolvedSystem;
 
   constructor(scope: Construct, id: string, props: SystemChartProps) {
-    super(scope, id, { ...props, namespace: props.system.namespace, labels: { ...props.system.labels, ...props.labels }, disableResourceNameHashes: true });
+    super(scope, id, {
+      ...props,
+      namespace: props.system.namespace,
+      labels: { ...props.system.labels, ...props.labels },
+      disableResourceNameHashes: true,
+    });
     const system = props.system;
     this.system = system;
 

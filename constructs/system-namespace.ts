@@ -41,7 +41,9 @@ export class SystemNamespace extends Construct {
         labels: { ...POD_SECURITY_LABELS, ...(mesh === 'istio' ? { 'istio-injection': 'enabled' } : {}) },
         annotations: {
           'syskit.io/description': system.description,
-          ...(mesh === 'linkerd' ? { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'deny' } : {}),
+          ...(mesh === 'linkerd'
+            ? { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'deny' }
+            : {}),
         },
       },
     });

@@ -4,12 +4,18 @@ import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
 
 const hostname = z
   .string()
-  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, { error: 'expected a DNS domain like "dev.acme.example"' });
+  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
+    error: 'expected a DNS domain like "dev.acme.example"',
+  });
 
 const serviceOverride = z.strictObject({
   replicas: z.number().int().min(0).optional(),
   autoscaling: z
-    .strictObject({ min: z.number().int().min(1), max: z.number().int().min(1), targetCpuPercent: z.number().int().min(1).max(100).optional() })
+    .strictObject({
+      min: z.number().int().min(1),
+      max: z.number().int().min(1),
+      targetCpuPercent: z.number().int().min(1).max(100).optional(),
+    })
     .optional(),
   resources: resourcesSchema.optional(),
   env: z.record(z.string(), z.string()).optional(),
@@ -20,13 +26,17 @@ const systemOverride = z.strictObject({
   replicas: z.number().int().min(0).optional(),
   resources: resourcesSchema.optional(),
   services: z.record(z.string(), serviceOverride).default({}),
-  database: z.strictObject({ instances: z.number().int().min(1).optional(), storage: byteQuantity.optional() }).optional(),
+  database: z
+    .strictObject({ instances: z.number().int().min(1).optional(), storage: byteQuantity.optional() })
+    .optional(),
 });
 
 export const environmentSchema = z.strictObject({
   name: z
     .string()
-    .max(MAX_NAME.environment, { error: `environment name must be at most ${MAX_NAME.environment} characters` })
+    .max(MAX_NAME.environment, {
+      error: `environment name must be at most ${MAX_NAME.environment} characters`,
+    })
     .regex(DNS_LABEL, { error: 'environment name must be a DNS label' }),
   cluster: z.strictObject({
     kind: z.enum(['generic', 'eks', 'gke', 'aks', 'k3s', 'kind']).default('generic'),
@@ -107,13 +117,21 @@ export const environmentSchema = z.strictObject({
       /** Mount of Vault's database secrets engine. @default 'database' */
       databaseMount: z.string().default('database'),
     })
-    .default({ address: 'http://vault.vault.svc:8200', namespace: 'vault', authMount: 'kubernetes', databaseMount: 'database' }),
+    .default({
+      address: 'http://vault.vault.svc:8200',
+      namespace: 'vault',
+      authMount: 'kubernetes',
+      databaseMount: 'database',
+    }),
   telemetry: z
     .strictObject({
       collectorEndpoint: z.string().url().default('http://otel-collector.observability.svc:4317'),
       namespace: z.string().default('observability'),
     })
-    .default({ collectorEndpoint: 'http://otel-collector.observability.svc:4317', namespace: 'observability' }),
+    .default({
+      collectorEndpoint: 'http://otel-collector.observability.svc:4317',
+      namespace: 'observability',
+    }),
   overrides: z.record(z.string(), systemOverride).default({}),
   /** Set on environments derived from a base for one pull request. */
   ephemeral: z

@@ -16,17 +16,27 @@ export interface Fleet {
 }
 
 /** Plain env keys that look like credentials: they belong in Vault, not in a manifest. */
-const SECRET_LOOKING_KEY = /(PASSWORD|PASSWD|TOKEN|SECRET|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|CREDENTIALS?|(^|_)KEY$)/i;
+const SECRET_LOOKING_KEY =
+  /(PASSWORD|PASSWD|TOKEN|SECRET|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|CREDENTIALS?|(^|_)KEY$)/i;
 
 /** Parses and cross-checks; throws a ValidationError listing every problem at once. */
 export function parseFleet(systemInputs: readonly unknown[], environmentInputs: readonly unknown[]): Fleet {
   const issues: Issue[] = [];
   const systems: System[] = [];
+  // Systems whose shape is wrong are still cross-checked through a lenient reading, so one
+  // run reports a bad image and a misspelt call together instead of one after the other.
+  const checked: System[] = [];
   systemInputs.forEach((input, i) => {
     const root = nameOf(input) ?? `systems[${i}]`;
     const parsed = systemSchema.safeParse(input);
-    if (parsed.success) systems.push(parsed.data);
-    else issues.push(...fromZod(root, parsed.error));
+    if (parsed.success) {
+      systems.push(parsed.data);
+      checked.push(parsed.data);
+    } else {
+      issues.push(...fromZod(root, parsed.error));
+      const loose = lenientSystem(input);
+      if (loose) checked.push(loose);
+    }
   });
   const environments: Environment[] = [];
   environmentInputs.forEach((input, i) => {
@@ -37,24 +47,71 @@ export function parseFleet(systemInputs: readonly unknown[], environmentInputs: 
   });
 
   const byName = new Map<string, System>();
-  for (const system of systems) {
-    if (byName.has(system.name)) issues.push({ path: `${system.name}.name`, message: `system "${system.name}" is declared twice` });
+  for (const system of checked) {
+    if (byName.has(system.name))
+      issues.push({ path: `${system.name}.name`, message: `system "${system.name}" is declared twice` });
     byName.set(system.name, system);
   }
   const seenEnvironments = new Set<string>();
   for (const env of environments) {
-    if (seenEnvironments.has(env.name)) issues.push({ path: `environments.${env.name}.name`, message: `environment "${env.name}" is declared twice` });
+    if (seenEnvironments.has(env.name))
+      issues.push({
+        path: `environments.${env.name}.name`,
+        message: `environment "${env.name}" is declared twice`,
+      });
     seenEnvironments.add(env.name);
   }
 
   // Cross-references are only meaningful when the shapes parsed; a system that failed to parse
   // may still be the target of another system's call, so unknown targets are checked by name.
-  const unparsed = new Set(systemInputs.map(nameOf).filter((n): n is string => n !== undefined && !byName.has(n)));
-  for (const system of systems) issues.push(...checkSystem(system, byName, unparsed));
-  for (const env of environments) issues.push(...checkEnvironment(env, systems, byName));
+  const unparsed = new Set(
+    systemInputs.map(nameOf).filter((n): n is string => n !== undefined && !byName.has(n)),
+  );
+  for (const system of checked) issues.push(...checkSystem(system, byName, unparsed));
+  for (const env of environments) issues.push(...checkEnvironment(env, checked, byName));
 
   if (issues.length > 0) throw new ValidationError(sortIssues(issues));
   return { systems, environments, byName };
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const strings = (v: unknown): string[] | undefined =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : undefined;
+
+/** The parts of a malformed system that cross-checks read, keeping only well-typed values. */
+function lenientSystem(input: unknown): System | undefined {
+  if (!isRecord(input) || typeof input.name !== 'string' || !isRecord(input.services)) return undefined;
+  const workload = (w: unknown) => {
+    const r = isRecord(w) ? w : {};
+    const topics = isRecord(r.topics) ? r.topics : {};
+    const num = (v: unknown) => (typeof v === 'number' ? v : undefined);
+    const autoscaling =
+      isRecord(r.autoscaling) && num(r.autoscaling.min) !== undefined && num(r.autoscaling.max) !== undefined
+        ? { min: r.autoscaling.min as number, max: r.autoscaling.max as number, targetCpuPercent: 70 }
+        : undefined;
+    return {
+      calls: strings(r.calls),
+      database: r.database === 'readwrite' || r.database === 'readonly' ? r.database : undefined,
+      topics: { publishes: strings(topics.publishes), consumes: strings(topics.consumes) },
+      env: isRecord(r.env) ? (r.env as Record<string, string>) : undefined,
+      port: num(r.port),
+      replicas: num(r.replicas),
+      autoscaling,
+      routes: Array.isArray(r.routes)
+        ? r.routes.filter((x): x is Record<string, unknown> => isRecord(x) && typeof x.path === 'string')
+        : undefined,
+    };
+  };
+  const mapValues = (v: unknown) =>
+    isRecord(v) ? Object.fromEntries(Object.entries(v).map(([k, w]) => [k, workload(w)])) : {};
+  return {
+    name: input.name,
+    services: mapValues(input.services),
+    jobs: mapValues(input.jobs),
+    topics: isRecord(input.topics) ? input.topics : {},
+    database: isRecord(input.database) ? input.database : undefined,
+  } as unknown as System;
 }
 
 function nameOf(input: unknown): string | undefined {
@@ -64,10 +121,17 @@ function nameOf(input: unknown): string | undefined {
   return undefined;
 }
 
-function checkSystem(system: System, byName: ReadonlyMap<string, System>, unparsed: ReadonlySet<string>): Issue[] {
+function checkSystem(
+  system: System,
+  byName: ReadonlyMap<string, System>,
+  unparsed: ReadonlySet<string>,
+): Issue[] {
   const issues: Issue[] = [];
   const workloads: [string, Service | Job][] = [
-    ...Object.entries(system.services).map(([n, s]): [string, Service | Job] => [`${system.name}.services.${n}`, s]),
+    ...Object.entries(system.services).map(([n, s]): [string, Service | Job] => [
+      `${system.name}.services.${n}`,
+      s,
+    ]),
     ...Object.entries(system.jobs).map(([n, j]): [string, Service | Job] => [`${system.name}.jobs.${n}`, j]),
   ];
 
@@ -77,7 +141,10 @@ function checkSystem(system: System, byName: ReadonlyMap<string, System>, unpars
       const target = byName.get(ref.system);
       if (target === undefined) {
         if (!unparsed.has(ref.system)) {
-          issues.push({ path: `${path}.calls[${i}]`, message: `unknown system "${ref.system}"${didYouMean(ref.system, byName.keys())}` });
+          issues.push({
+            path: `${path}.calls[${i}]`,
+            message: `unknown system "${ref.system}"${didYouMean(ref.system, byName.keys())}`,
+          });
         }
       } else if (!(ref.name in target.services)) {
         const where = ref.system === system.name ? '' : ` in system "${ref.system}"`;
@@ -88,7 +155,10 @@ function checkSystem(system: System, byName: ReadonlyMap<string, System>, unpars
       }
     });
     if (workload.database !== undefined && system.database === undefined) {
-      issues.push({ path: `${path}.database`, message: `"${workload.database}" access needs a database; declare ${system.name}.database` });
+      issues.push({
+        path: `${path}.database`,
+        message: `"${workload.database}" access needs a database; declare ${system.name}.database`,
+      });
     }
     (workload.topics?.publishes ?? []).forEach((topic, i) => {
       if (!(topic in system.topics)) {
@@ -103,7 +173,10 @@ function checkSystem(system: System, byName: ReadonlyMap<string, System>, unpars
       const owner = byName.get(ref.system);
       if (owner === undefined) {
         if (!unparsed.has(ref.system)) {
-          issues.push({ path: `${path}.topics.consumes[${i}]`, message: `unknown system "${ref.system}"${didYouMean(ref.system, byName.keys())}` });
+          issues.push({
+            path: `${path}.topics.consumes[${i}]`,
+            message: `unknown system "${ref.system}"${didYouMean(ref.system, byName.keys())}`,
+          });
         }
       } else if (!(ref.name in owner.topics)) {
         issues.push({
@@ -152,27 +225,43 @@ function checkSystem(system: System, byName: ReadonlyMap<string, System>, unpars
   return issues;
 }
 
-function checkEnvironment(env: Environment, systems: readonly System[], byName: ReadonlyMap<string, System>): Issue[] {
+function checkEnvironment(
+  env: Environment,
+  systems: readonly System[],
+  byName: ReadonlyMap<string, System>,
+): Issue[] {
   const issues: Issue[] = [];
   const root = `environments.${env.name}`;
   for (const [systemName, override] of Object.entries(env.overrides)) {
     const system = byName.get(systemName);
     if (system === undefined) {
-      issues.push({ path: `${root}.overrides.${systemName}`, message: `unknown system "${systemName}"${didYouMean(systemName, byName.keys())}` });
+      issues.push({
+        path: `${root}.overrides.${systemName}`,
+        message: `unknown system "${systemName}"${didYouMean(systemName, byName.keys())}`,
+      });
       continue;
     }
     for (const [serviceName, serviceOverride] of Object.entries(override.services)) {
       const path = `${root}.overrides.${systemName}.services.${serviceName}`;
       if (!(serviceName in system.services)) {
-        issues.push({ path, message: `unknown service "${serviceName}" in system "${systemName}"${didYouMean(serviceName, Object.keys(system.services))}` });
+        issues.push({
+          path,
+          message: `unknown service "${serviceName}" in system "${systemName}"${didYouMean(serviceName, Object.keys(system.services))}`,
+        });
       }
       const autoscaling = serviceOverride.autoscaling;
       if (autoscaling && autoscaling.min > autoscaling.max) {
-        issues.push({ path: `${path}.autoscaling`, message: `min (${autoscaling.min}) must not exceed max (${autoscaling.max})` });
+        issues.push({
+          path: `${path}.autoscaling`,
+          message: `min (${autoscaling.min}) must not exceed max (${autoscaling.max})`,
+        });
       }
     }
     if (override.database && system.database === undefined) {
-      issues.push({ path: `${root}.overrides.${systemName}.database`, message: `system "${systemName}" declares no database` });
+      issues.push({
+        path: `${root}.overrides.${systemName}.database`,
+        message: `system "${systemName}" declares no database`,
+      });
     }
   }
 
@@ -186,7 +275,10 @@ function checkEnvironment(env: Environment, systems: readonly System[], byName: 
         const path = `${system.name}.services.${serviceName}.routes[${i}]`;
         const first = routes.get(key);
         if (first !== undefined) {
-          issues.push({ path, message: `route ${key} is already declared by ${first} (environment ${env.name})` });
+          issues.push({
+            path,
+            message: `route ${key} is already declared by ${first} (environment ${env.name})`,
+          });
         } else {
           routes.set(key, path);
         }

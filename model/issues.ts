@@ -10,7 +10,9 @@ export interface Issue {
 /** Thrown when declarations are invalid; carries every problem found, not only the first. */
 export class ValidationError extends Error {
   constructor(readonly issues: readonly Issue[]) {
-    super(`${issues.length} problem${issues.length === 1 ? '' : 's'} in the declarations:\n${formatIssues(issues)}`);
+    super(
+      `${issues.length} problem${issues.length === 1 ? '' : 's'} in the declarations:\n${formatIssues(issues)}`,
+    );
     this.name = 'ValidationError';
   }
 }
@@ -31,7 +33,10 @@ export function joinPath(root: string, segments: readonly PropertyKey[]): string
 
 /** Turns zod's issues into ours, rooted at the name the user knows the document by. */
 export function fromZod(root: string, error: z.ZodError): Issue[] {
-  return error.issues.map((issue) => ({ path: joinPath(root, issue.path), message: describeZodIssue(issue) }));
+  return error.issues.map((issue) => ({
+    path: joinPath(root, issue.path),
+    message: describeZodIssue(issue),
+  }));
 }
 
 function describeZodIssue(issue: z.core.$ZodIssue): string {
@@ -39,7 +44,9 @@ function describeZodIssue(issue: z.core.$ZodIssue): string {
     case 'unrecognized_keys':
       return `unknown field${issue.keys.length === 1 ? '' : 's'} ${issue.keys.map((k) => `"${k}"`).join(', ')}`;
     case 'invalid_type':
-      return issue.input === undefined ? `required, expected ${issue.expected}` : issue.message.replace(/^Invalid input: /, '');
+      return issue.input === undefined
+        ? `required, expected ${issue.expected}`
+        : issue.message.replace(/^Invalid input: /, '');
     default:
       return issue.message;
   }
@@ -47,5 +54,15 @@ function describeZodIssue(issue: z.core.$ZodIssue): string {
 
 /** Sorted by path, then message, so reports are stable from run to run. */
 export function sortIssues(issues: Issue[]): Issue[] {
-  return issues.sort((a, b) => (a.path === b.path ? (a.message < b.message ? -1 : a.message > b.message ? 1 : 0) : a.path < b.path ? -1 : 1));
+  return issues.sort((a, b) =>
+    a.path === b.path
+      ? a.message < b.message
+        ? -1
+        : a.message > b.message
+          ? 1
+          : 0
+      : a.path < b.path
+        ? -1
+        : 1,
+  );
 }

@@ -6,7 +6,9 @@ export interface Reference {
 
 export function parseReference(ref: string, currentSystem: string): Reference {
   const slash = ref.indexOf('/');
-  return slash < 0 ? { system: currentSystem, name: ref } : { system: ref.slice(0, slash), name: ref.slice(slash + 1) };
+  return slash < 0
+    ? { system: currentSystem, name: ref }
+    : { system: ref.slice(0, slash), name: ref.slice(slash + 1) };
 }
 
 export function referenceKey(ref: Reference): string {

@@ -27,10 +27,16 @@ export const LABELS = {
  * and the call graph in both directions (who this service calls, and who calls it, across
  * the whole fleet). Input must come from `parseFleet`, which has checked every reference.
  */
-export function resolve(system: System, environment: Environment, allSystems: Fleet | readonly System[]): ResolvedSystem {
+export function resolve(
+  system: System,
+  environment: Environment,
+  allSystems: Fleet | readonly System[],
+): ResolvedSystem {
   const byName = 'byName' in allSystems ? allSystems.byName : new Map(allSystems.map((s) => [s.name, s]));
   if (!byName.has(system.name)) {
-    throw new ValidationError([{ path: system.name, message: 'system is not part of the fleet it is resolved against' }]);
+    throw new ValidationError([
+      { path: system.name, message: 'system is not part of the fleet it is resolved against' },
+    ]);
   }
   const override = environment.overrides[system.name];
   const namespace = namespaceFor(system.name, environment);
@@ -48,7 +54,11 @@ export function resolve(system: System, environment: Environment, allSystems: Fl
     };
   };
 
-  const workload = (name: string, w: Service | Job, serviceOverride?: { resources?: ResourcesInput; env?: Record<string, string> }): ResolvedWorkload => ({
+  const workload = (
+    name: string,
+    w: Service | Job,
+    serviceOverride?: { resources?: ResourcesInput; env?: Record<string, string> },
+  ): ResolvedWorkload => ({
     name,
     image: w.image,
     version: imageVersion(w.image),
@@ -57,15 +67,28 @@ export function resolve(system: System, environment: Environment, allSystems: Fl
     env: Object.entries({ ...w.env, ...serviceOverride?.env })
       .sort(([a], [b]) => compare(a, b))
       .map(([n, value]) => ({ name: n, value })),
-    resources: mergeResources(environment.defaults.resources, override?.resources, w.resources, serviceOverride?.resources),
+    resources: mergeResources(
+      environment.defaults.resources,
+      override?.resources,
+      w.resources,
+      serviceOverride?.resources,
+    ),
     serviceAccount: name,
     secrets: Object.entries(w.secrets ?? {})
       .sort(([a], [b]) => compare(a, b))
       .map(([n, path]) => ({ name: n, path })),
     database: w.database,
-    calls: uniqueEndpoints((w.calls ?? []).map((c) => parseReference(c, system.name)).map((r) => endpointOf(r.system, r.name))),
+    calls: uniqueEndpoints(
+      (w.calls ?? []).map((c) => parseReference(c, system.name)).map((r) => endpointOf(r.system, r.name)),
+    ),
     publishes: [...new Set(w.topics?.publishes ?? [])].sort(compare),
-    consumes: [...new Map((w.topics?.consumes ?? []).map((c) => parseReference(c, system.name)).map((r) => [`${r.system}/${r.name}`, { system: r.system, topic: r.name }])).entries()]
+    consumes: [
+      ...new Map(
+        (w.topics?.consumes ?? [])
+          .map((c) => parseReference(c, system.name))
+          .map((r) => [`${r.system}/${r.name}`, { system: r.system, topic: r.name }]),
+      ).entries(),
+    ]
       .sort(([a], [b]) => compare(a, b))
       .map(([, v]) => v),
   });
@@ -79,9 +102,15 @@ export function resolve(system: System, environment: Environment, allSystems: Fl
       const so = override?.services[name];
       const autoscalingInput = so?.autoscaling ?? s.autoscaling;
       const autoscaling = autoscalingInput
-        ? { min: autoscalingInput.min, max: autoscalingInput.max, targetCpuPercent: autoscalingInput.targetCpuPercent ?? s.autoscaling?.targetCpuPercent ?? 70 }
+        ? {
+            min: autoscalingInput.min,
+            max: autoscalingInput.max,
+            targetCpuPercent: autoscalingInput.targetCpuPercent ?? s.autoscaling?.targetCpuPercent ?? 70,
+          }
         : undefined;
-      const replicas = autoscaling ? autoscaling.min : (so?.replicas ?? override?.replicas ?? s.replicas ?? environment.defaults.replicas);
+      const replicas = autoscaling
+        ? autoscaling.min
+        : (so?.replicas ?? override?.replicas ?? s.replicas ?? environment.defaults.replicas);
       const probe = (kind: 'readiness' | 'liveness') => {
         const p = s.probes?.[kind];
         return {
@@ -167,7 +196,11 @@ export function resolve(system: System, environment: Environment, allSystems: Fl
 }
 
 /** Convenience for tools and tests: parse the fleet, then resolve one system in one environment. */
-export function resolveByName(systems: readonly unknown[], environment: unknown, systemName: string): ResolvedSystem {
+export function resolveByName(
+  systems: readonly unknown[],
+  environment: unknown,
+  systemName: string,
+): ResolvedSystem {
   const fleet = parseFleet(systems, [environment]);
   const system = fleet.byName.get(systemName);
   if (!system) throw new ValidationError([{ path: systemName, message: 'no such system' }]);
@@ -211,7 +244,8 @@ function callerIndex(byName: ReadonlyMap<string, System>, environment: Environme
     perEnv.set(environment.name + '\u0000' + (environment.ephemeral?.createdAt ?? ''), index);
   }
   const found = index;
-  return (system: string, service: string): Endpoint[] => uniqueEndpoints(found.get(`${system}/${service}`) ?? []);
+  return (system: string, service: string): Endpoint[] =>
+    uniqueEndpoints(found.get(`${system}/${service}`) ?? []);
 }
 
 function uniqueEndpoints(endpoints: Endpoint[]): Endpoint[] {

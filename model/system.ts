@@ -32,7 +32,9 @@ export const routeSchema = z.strictObject({
     .regex(DNS_LABEL, { error: 'host must be a single DNS label; the domain comes from the environment' })
     .optional(),
   /** Path prefix matched at the gateway. */
-  path: z.string().regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: 'path must start with "/" and use URL path characters' }),
+  path: z
+    .string()
+    .regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: 'path must start with "/" and use URL path characters' }),
   /** @default - every method */
   methods: z.array(httpMethod).nonempty().optional(),
   /** `jwt` validates the caller's token against the environment's identity provider; `none` must be written out. @default 'jwt' */
@@ -54,12 +56,24 @@ const probe = z.strictObject({
 });
 
 const secretsSchema = z.record(
-  z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, { error: 'secret names must be DNS labels; they become file names' }),
-  z.string().regex(/^[a-z0-9][a-z0-9_\-/.]*[a-z0-9]$/, { error: 'expected a Vault path like "kv/data/commerce/stripe"' }),
+  z
+    .string()
+    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+      error: 'secret names must be DNS labels; they become file names',
+    }),
+  z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_\-/.]*[a-z0-9]$/, {
+      error: 'expected a Vault path like "kv/data/commerce/stripe"',
+    }),
 );
 
 const envSchema = z.record(
-  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'environment variable names must match [A-Za-z_][A-Za-z0-9_]*' }),
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+      error: 'environment variable names must match [A-Za-z_][A-Za-z0-9_]*',
+    }),
   z.string(),
 );
 
@@ -125,11 +139,9 @@ export const serviceSchema = z.strictObject({
 export const jobSchema = z.strictObject({
   ...workloadFields,
   /** Cron schedule, five fields. */
-  schedule: z
-    .string()
-    .regex(/^(@(hourly|daily|weekly|monthly|yearly)|(\S+\s+){4}\S+)$/, {
-      error: 'expected a cron schedule with five fields, like "0 3 * * *"',
-    }),
+  schedule: z.string().regex(/^(@(hourly|daily|weekly|monthly|yearly)|(\S+\s+){4}\S+)$/, {
+    error: 'expected a cron schedule with five fields, like "0 3 * * *"',
+  }),
   /** @default 'Forbid' */
   concurrencyPolicy: z.enum(['Allow', 'Forbid', 'Replace']).default('Forbid'),
   /** @default 3600 */
@@ -156,7 +168,9 @@ export const topicSchema = z.strictObject({
 export const systemSchema = z.strictObject({
   name: dnsName('system name', MAX_NAME.system),
   /** The owning team, written to the `syskit.io/owner` label. */
-  owner: z.string().regex(DNS_LABEL, { error: 'owner must be a DNS label (a team name like "payments-team")' }),
+  owner: z
+    .string()
+    .regex(DNS_LABEL, { error: 'owner must be a DNS label (a team name like "payments-team")' }),
   description: z.string().min(1),
   services: z.record(dnsName('service name', MAX_NAME.service), serviceSchema),
   database: databaseSchema.optional(),

@@ -50,19 +50,34 @@ function pick<T extends { name: string }>(what: string, all: readonly T[], names
   const unknown = names.filter((n) => !byName.has(n));
   if (unknown.length > 0) {
     throw new UsageError(
-      unknown.map((n) => `unknown ${what} "${n}"${didYouMean(n, byName.keys())}; known: ${[...byName.keys()].join(', ')}`).join('\n'),
+      unknown
+        .map(
+          (n) =>
+            `unknown ${what} "${n}"${didYouMean(n, byName.keys())}; known: ${[...byName.keys()].join(', ')}`,
+        )
+        .join('\n'),
     );
   }
   return [...new Set(names)].map((n) => byName.get(n)!);
 }
 
 /** Renders the selected systems in one environment, in name order. */
-export function renderEnvironment(fleet: Fleet, environment: Environment, systems: readonly System[]): RenderedFile[] {
+export function renderEnvironment(
+  fleet: Fleet,
+  environment: Environment,
+  systems: readonly System[],
+): RenderedFile[] {
   return [...systems]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((system) => {
       const content = renderSystem(resolve(system, environment, fleet));
-      return { environment: environment.name, file: `${system.name}.yaml`, system: system.name, content, objects: countDocuments(content) };
+      return {
+        environment: environment.name,
+        file: `${system.name}.yaml`,
+        system: system.name,
+        content,
+        objects: countDocuments(content),
+      };
     });
 }
 
@@ -77,8 +92,17 @@ export function countDocuments(yaml: string): number {
  * Writes each environment's files atomically. When only some systems were rendered, the other
  * systems' files from the previous run are kept as they were.
  */
-export function writeEnvironment(outDir: string, environment: string, files: readonly RenderedFile[], partial: boolean): void {
+export function writeEnvironment(
+  outDir: string,
+  environment: string,
+  files: readonly RenderedFile[],
+  partial: boolean,
+): void {
   const contents = partial ? readDirectory(outDir, environment) : new Map<string, string>();
   for (const f of files) contents.set(f.file, f.content);
-  replaceDirectory(outDir, environment, new Map([...contents.entries()].sort(([a], [b]) => (a < b ? -1 : 1))));
+  replaceDirectory(
+    outDir,
+    environment,
+    new Map([...contents.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+  );
 }

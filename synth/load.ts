@@ -42,7 +42,12 @@ function loadFile(file: string): unknown[] {
     try {
       value = parseYaml(fs.readFileSync(file, 'utf8'), { prettyErrors: true });
     } catch (error) {
-      throw new ValidationError([{ path: path.basename(file), message: `not valid YAML/JSON: ${(error as Error).message.split('\n')[0]}` }]);
+      throw new ValidationError([
+        {
+          path: path.basename(file),
+          message: `not valid YAML/JSON: ${(error as Error).message.split('\n')[0]}`,
+        },
+      ]);
     }
   } else if (LOADABLE.test(file)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports

@@ -1,0 +1,148 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { main } from '../../cli/main';
+import type { Io } from '../../cli/io';
+import { podTemplates, restrictedViolations } from '../pod-templates';
+
+const INVALID = path.join(__dirname, '../fixtures/invalid-systems.yaml');
+
+async function run(...args: string[]) {
+  const out: string[] = [];
+  const err: string[] = [];
+  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
+  const code = await main(args, io);
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+function snapshot(dir: string): Record<string, string> {
+  const files: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of fs.readdirSync(d).sort()) {
+      const p = path.join(d, name);
+      if (fs.statSync(p).isDirectory()) walk(p);
+      else files[path.relative(dir, p)] = fs.readFileSync(p, 'utf8');
+    }
+  };
+  walk(dir);
+  return files;
+}
+
+describe('syskit synth', () => {
+  let out: string;
+  beforeAll(() => {
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-synth-'));
+  });
+  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  it('writes every example system for every environment, one summary line each', async () => {
+    const result = await run('synth', '--out', out);
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(
+      result.out
+        .split('\n')
+        .map((l) => l.split(':')[0])
+        .sort(),
+    ).toEqual(['dev', 'prod', 'qa', 'staging']);
+    for (const env of ['dev', 'qa', 'staging', 'prod']) {
+      for (const system of ['commerce', 'fulfillment', 'identity']) {
+        expect(fs.existsSync(path.join(out, env, `${system}.yaml`))).toBe(true);
+      }
+    }
+  });
+
+  it('is byte-identical from run to run', async () => {
+    const first = snapshot(out);
+    const second = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-synth-'));
+    try {
+      expect((await run('synth', '--out', second)).code).toBe(0);
+      expect(snapshot(second)).toEqual(first);
+    } finally {
+      fs.rmSync(second, { recursive: true, force: true });
+    }
+  });
+
+  it('writes pods that pass Pod Security restricted, in every document of every environment', () => {
+    let templates = 0;
+    for (const [file, content] of Object.entries(snapshot(out))) {
+      if (!file.endsWith('.yaml')) continue;
+      const objects = parseAllDocuments(content).map((d) => d.toJSON());
+      for (const t of podTemplates(objects)) {
+        templates++;
+        expect({ file, where: t.where, problems: restrictedViolations(t.spec) }).toEqual({
+          file,
+          where: t.where,
+          problems: [],
+        });
+      }
+    }
+    expect(templates).toBeGreaterThan(40);
+  });
+
+  it('renders only the selected system and environment, keeping the others as they were', async () => {
+    const before = snapshot(out);
+    const marker = path.join(out, 'qa', 'identity.yaml');
+    fs.appendFileSync(marker, '# hand edit\n');
+    const result = await run('synth', '--out', out, '--env', 'qa', '--system', 'commerce');
+    expect(result.code).toBe(0);
+    expect(result.out).toBe(
+      `qa: 1 system, ${before['qa/commerce.yaml'].split('\n---\n').length} objects -> ${out}/qa/`,
+    );
+    expect(fs.readFileSync(marker, 'utf8').endsWith('# hand edit\n')).toBe(true);
+    fs.writeFileSync(marker, before['qa/identity.yaml']);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('fails invalid input with exit 1, lists every error with its path, and leaves the output untouched', async () => {
+    const before = snapshot(out);
+    const result = await run('synth', '--out', out, '--systems', INVALID);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('problems found; nothing was written');
+    expect(result.err).toContain(
+      'commerce.services.orders.calls[1]: unknown service "payment" (did you mean "payments"?)',
+    );
+    expect(result.err).toContain('commerce.services.payments.port: port must be between 1 and 65535');
+    expect(result.err.split('\n').filter((l) => l.startsWith('  ')).length).toBe(13);
+    // Hostnames differ per environment, so a route clash is reported once for each.
+    expect(result.err.split('\n').filter((l) => l.includes('is already declared by')).length).toBe(4);
+    expect(snapshot(out)).toEqual(before);
+  });
+
+  it('fails unknown environments and flags with exit 2', async () => {
+    expect(await run('synth', '--out', out, '--env', 'prd')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('unknown environment "prd" (did you mean "prod"?)'),
+    });
+    expect(await run('synth', '--bogus')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining("Unknown option '--bogus'"),
+    });
+    expect(await run('synth', '--systems', 'no/such/file.ts')).toMatchObject({
+      code: 2,
+      err: 'syskit: no/such/file.ts: no such file or directory',
+    });
+    expect(await run('launch')).toMatchObject({
+      code: 2,
+      err: expect.stringContaining('unknown command "launch"'),
+    });
+  });
+
+  it('prints help for every command', async () => {
+    for (const command of ['synth', 'validate']) {
+      const result = await run(command, '--help');
+      expect(result.code).toBe(0);
+      expect(result.out).toContain(`Usage: syskit ${command}`);
+    }
+    expect((await run('--help')).out).toContain('Commands:');
+  });
+});
+
+describe('syskit validate', () => {
+  it('exits 1 and lists every error for a file with errors', async () => {
+    const result = await run('validate', '--systems', INVALID);
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('commerce.services.orders.env.DB_PASSWORD: looks like a secret');
+  });
+});

@@ -1,0 +1,147 @@
+import * as path from 'node:path';
+import { parseFleet, ValidationError, type Issue, type SystemInput } from '../../model';
+import { loadDeclarations } from '../../synth/load';
+import dev from '../../environments/dev';
+import { accounts, shop } from '../fixtures/fleet';
+
+function issuesOf(systems: unknown[], environments: unknown[] = [dev]): Issue[] {
+  try {
+    parseFleet(systems, environments);
+  } catch (error) {
+    if (error instanceof ValidationError) return [...error.issues];
+    throw error;
+  }
+  throw new Error('expected the fleet to be invalid');
+}
+
+const lines = (issues: Issue[]) => issues.map((i) => `${i.path}: ${i.message}`);
+
+/** A copy of the shop fixture with one service changed. */
+function withOrders(change: Record<string, unknown>): SystemInput {
+  return {
+    ...shop,
+    services: { ...shop.services, orders: { ...shop.services.orders, ...change } },
+  } as SystemInput;
+}
+
+describe('fleet validation', () => {
+  it('accepts the example systems and environments', () => {
+    const fleet = parseFleet(loadDeclarations('charts'), loadDeclarations('environments'));
+    expect(fleet.systems.map((s) => s.name)).toEqual(['commerce', 'fulfillment', 'identity']);
+    expect(fleet.environments.map((e) => e.name).sort()).toEqual(['dev', 'prod', 'qa', 'staging']);
+  });
+
+  it('reports every problem of a broken file at once, each with its path', () => {
+    const issues = issuesOf(loadDeclarations(path.join(__dirname, '../fixtures/invalid-systems.yaml')));
+    expect(lines(issues)).toEqual([
+      'Storefront.name: system name must be a DNS label: lowercase letters, digits and "-", starting with a letter',
+      'Storefront.services.web.routes[0]: route shop.dev.acme.example/v1/orders is already declared by commerce.services.orders.routes[0] (environment dev)',
+      'commerce.services.orders.calls[1]: unknown service "payment" (did you mean "payments"?)',
+      'commerce.services.orders.database: "readwrite" access needs a database; declare commerce.database',
+      'commerce.services.orders.env.DB_PASSWORD: looks like a secret; declare it under secrets with a Vault path instead of a plain value',
+      'commerce.services.orders.image: the "latest" tag is not a pin; use a version tag or a digest, got "registry.acme.example/commerce/orders:latest"',
+      'commerce.services.orders.topics.consumes[0]: topic "refund-events" is not declared by system "commerce"',
+      'commerce.services.payments.autoscaling: min (5) must not exceed max (2)',
+      'commerce.services.payments.image: image must be pinned to a tag or digest, got "registry.acme.example/commerce/payments"',
+      'commerce.services.payments.port: port must be between 1 and 65535',
+    ]);
+  });
+
+  it('fails a call to an unknown system with a suggestion', () => {
+    const issues = issuesOf([withOrders({ calls: ['acounts/profiles'] }), accounts]);
+    expect(lines(issues)).toEqual([
+      'shop.services.orders.calls[0]: unknown system "acounts" (did you mean "accounts"?)',
+    ]);
+  });
+
+  it('fails a call to an unknown service of another system', () => {
+    const issues = issuesOf([withOrders({ calls: ['accounts/profile'] }), accounts]);
+    expect(lines(issues)).toEqual([
+      'shop.services.orders.calls[0]: unknown service "profile" in system "accounts" (did you mean "profiles"?)',
+    ]);
+  });
+
+  it('fails autoscaling with min above max', () => {
+    const issues = issuesOf([withOrders({ autoscaling: { min: 4, max: 2 } }), accounts]);
+    expect(lines(issues)).toEqual(['shop.services.orders.autoscaling: min (4) must not exceed max (2)']);
+  });
+
+  it('fails replicas and autoscaling together', () => {
+    const issues = issuesOf([withOrders({ replicas: 3 }), accounts]);
+    expect(lines(issues)).toEqual([
+      'shop.services.orders.replicas: declare either replicas or autoscaling, not both',
+    ]);
+  });
+
+  it('fails a metrics port that duplicates the service port', () => {
+    const issues = issuesOf([withOrders({ metrics: { port: 8080 } }), accounts]);
+    expect(lines(issues)).toEqual([
+      'shop.services.orders.metrics.port: port 8080 is already the service port; leave metrics.port out to serve metrics on it',
+    ]);
+  });
+
+  it('fails names that are too long for the objects built from them', () => {
+    const issues = issuesOf([
+      {
+        ...accounts,
+        name: 'a'.repeat(31),
+        services: { profiles: { image: 'registry.acme.example/a/b:1.0.0', port: 80 } },
+      },
+    ]);
+    expect(lines(issues)).toEqual([`${'a'.repeat(31)}.name: system name must be at most 30 characters`]);
+  });
+
+  it('fails secret-looking env keys of every common shape', () => {
+    const issues = issuesOf([
+      withOrders({ env: { API_TOKEN: 'x', STRIPE_SECRET: 'y', SIGNING_KEY: 'z', LOG_LEVEL: 'info' } }),
+      accounts,
+    ]);
+    expect(issues.map((i) => i.path)).toEqual([
+      'shop.services.orders.env.API_TOKEN',
+      'shop.services.orders.env.SIGNING_KEY',
+      'shop.services.orders.env.STRIPE_SECRET',
+    ]);
+  });
+
+  it('fails publishing a topic the system does not declare', () => {
+    const issues = issuesOf([withOrders({ topics: { publishes: ['order-event'] } }), accounts]);
+    expect(lines(issues)).toEqual([
+      'shop.services.orders.topics.publishes[0]: unknown topic "order-event"; a service publishes only topics its system declares under shop.topics (did you mean "order-events"?)',
+    ]);
+  });
+
+  it('fails a misspelt field instead of ignoring it', () => {
+    const issues = issuesOf([withOrders({ replica: 2 }), accounts]);
+    expect(lines(issues)).toEqual(['shop.services.orders: unknown field "replica"']);
+  });
+
+  it('fails two routes with the same host and path in one environment', () => {
+    const twin: SystemInput = {
+      ...accounts,
+      services: {
+        profiles: { ...accounts.services.profiles, routes: [{ host: 'shop', path: '/v1/orders' }] },
+      },
+    };
+    const issues = issuesOf([shop, twin]);
+    expect(lines(issues)).toEqual([
+      'accounts.services.profiles.routes[0]: route shop.dev.acme.example/v1/orders is already declared by shop.services.orders.routes[0] (environment dev)',
+    ]);
+  });
+
+  it('fails overrides that name an unknown system or service', () => {
+    const env = { ...dev, overrides: { shopp: {}, shop: { services: { order: { replicas: 2 } } } } };
+    const issues = issuesOf([shop, accounts], [env]);
+    expect(lines(issues)).toEqual([
+      'environments.dev.overrides.shop.services.order: unknown service "order" in system "shop" (did you mean "orders"?)',
+      'environments.dev.overrides.shopp: unknown system "shopp" (did you mean "shop"?)',
+    ]);
+  });
+
+  it('fails an environment without a way to verify tokens', () => {
+    const env = { ...dev, identityProvider: { issuer: 'https://id.example/realms/x' } };
+    const issues = issuesOf([shop, accounts], [env]);
+    expect(lines(issues)).toEqual([
+      'environments.dev.identityProvider: declare jwksUri or publicKey so the gateway can verify tokens',
+    ]);
+  });
+});
