@@ -47,8 +47,9 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
     writeEnvironment(outDir, env.name, files, partial);
     if (!values.quiet) {
       const objects = files.reduce((n, f) => n + f.objects, 0);
+      const systems = files.filter((f) => f.system !== undefined).length;
       io.out(
-        `${env.name}: ${files.length} system${files.length === 1 ? '' : 's'}, ${objects} objects -> ${outDir}/${env.name}/`,
+        `${env.name}: ${systems} system${systems === 1 ? '' : 's'} and the platform, ${objects} objects -> ${outDir}/${env.name}/`,
       );
     }
   }

@@ -1,9 +1,17 @@
 import { Chart, type ChartProps } from 'cdk8s';
 import { Construct } from 'constructs';
-import type { ResolvedSystem } from '../model';
+import type { ResolvedJob, ResolvedService, ResolvedSystem } from '../model';
+import { SystemDatabase } from './database';
+import { EventTopics, kafkaClientExtras } from './event-topics';
+import { GatewayRoutes } from './gateway-routes';
+import { MeshSecurity } from './mesh-security';
+import { SystemNetworkPolicies } from './network-policies';
+import { SystemObservability, telemetryExtras } from './observability';
+import { mergePodExtras } from './pod-extras';
 import { ScheduledJob } from './scheduled-job';
 import { ServiceWorkload } from './service-workload';
 import { SystemNamespace } from './system-namespace';
+import { vaultAgentExtras } from './vault-agent';
 
 export interface SystemChartProps extends ChartProps {
   /** The system, resolved for one environment. */
@@ -29,11 +37,26 @@ export class SystemChart extends Chart {
     this.system = system;
 
     new SystemNamespace(this, 'Namespace', { system });
+    // What the platform adds to each pod: Vault Agent, OpenTelemetry and Kafka client settings.
+    const extras = (w: ResolvedService | ResolvedJob) =>
+      mergePodExtras(vaultAgentExtras(system, w), telemetryExtras(system, w), kafkaClientExtras(system, w));
     for (const service of system.services) {
-      new ServiceWorkload(this, `service-${service.name}`, { service });
+      new ServiceWorkload(this, `service-${service.name}`, { service, extras: extras(service) });
     }
     for (const job of system.jobs) {
-      new ScheduledJob(this, `job-${job.name}`, { job });
+      new ScheduledJob(this, `job-${job.name}`, { job, extras: extras(job) });
     }
+
+    // Data and events: the database, and the topics and Kafka users (in Kafka's namespace).
+    if (system.database) new SystemDatabase(this, 'Database', { system });
+    new EventTopics(this, 'Events', { system });
+    new SystemObservability(this, 'Observability', { system });
+
+    // Traffic: one call graph and the declared routes yield the edge, the mesh and the network rules.
+    for (const service of system.services) {
+      if (service.routes.length > 0) new GatewayRoutes(this, `routes-${service.name}`, { system, service });
+    }
+    new MeshSecurity(this, 'Mesh', { system });
+    new SystemNetworkPolicies(this, 'NetworkPolicies', { system });
   }
 }

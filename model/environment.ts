@@ -2,11 +2,9 @@ import { z } from 'zod';
 import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
 
-const hostname = z
-  .string()
-  .regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
-    error: 'expected a DNS domain like "dev.acme.example"',
-  });
+const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
+  error: 'expected a DNS domain like "dev.acme.example"',
+});
 
 const serviceOverride = z.strictObject({
   replicas: z.number().int().min(0).optional(),
@@ -30,6 +28,13 @@ const systemOverride = z.strictObject({
     .strictObject({ instances: z.number().int().min(1).optional(), storage: byteQuantity.optional() })
     .optional(),
 });
+
+/** Sidecars injected by the platform's admission webhooks, exempt from the image rules. */
+export const DEFAULT_EXEMPT_IMAGES = [
+  'docker.io/istio/proxyv2:*',
+  'cr.l5d.io/linkerd/proxy:*',
+  'hashicorp/vault:*',
+];
 
 export const environmentSchema = z.strictObject({
   name: z
@@ -73,6 +78,12 @@ export const environmentSchema = z.strictObject({
     enforcement: z.enum(['dryrun', 'warn', 'deny']),
     /** Image prefixes pods may pull from, like "ghcr.io/acme/". */
     allowedRegistries: z.array(z.string().min(1)).nonempty(),
+    /**
+     * Images of containers that admission webhooks inject into every pod (mesh proxy, Vault
+     * Agent): the platform pins them, not the systems. A trailing `*` makes a prefix.
+     * @default - the Istio and Linkerd proxies and the Vault agent
+     */
+    exemptImages: z.array(z.string().min(1)).default(DEFAULT_EXEMPT_IMAGES),
   }),
   defaults: z.strictObject({
     replicas: z.number().int().min(0),

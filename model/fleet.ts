@@ -3,7 +3,7 @@ import { fromZod, sortIssues, ValidationError, type Issue } from './issues';
 import { didYouMean } from './names';
 import { parseReference } from './references';
 import { systemSchema, type Job, type Service, type System } from './system';
-import { hostPrefix } from './naming';
+import { routeHost } from './naming';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -270,7 +270,7 @@ function checkEnvironment(
   for (const system of systems) {
     for (const [serviceName, service] of Object.entries(system.services)) {
       (service.routes ?? []).forEach((route, i) => {
-        const host = `${hostPrefix(env)}${route.host ?? system.name}.${env.domain}`;
+        const host = routeHost(system.name, route.host, env);
         const key = `${host}${route.path}`;
         const path = `${system.name}.services.${serviceName}.routes[${i}]`;
         const first = routes.get(key);

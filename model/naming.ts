@@ -12,3 +12,22 @@ export function namespaceFor(system: string, env: Environment): string {
 export function hostPrefix(env: Environment): string {
   return env.ephemeral ? `${env.name}-` : '';
 }
+
+/** The public hostname of a route: `<prefix><host or system>.<domain>`. */
+export function routeHost(systemName: string, host: string | undefined, env: Environment): string {
+  return `${hostPrefix(env)}${host ?? systemName}.${env.domain}`;
+}
+
+/** Every hostname the fleet routes in an environment, sorted and unique. */
+export function fleetHostnames(
+  systems: readonly { name: string; services: Record<string, { routes?: readonly { host?: string }[] }> }[],
+  env: Environment,
+): string[] {
+  const hosts = new Set<string>();
+  for (const system of systems) {
+    for (const service of Object.values(system.services)) {
+      for (const route of service.routes ?? []) hosts.add(routeHost(system.name, route.host, env));
+    }
+  }
+  return [...hosts].sort();
+}

@@ -1,7 +1,7 @@
 import type { Environment } from './environment';
 import { parseFleet, type Fleet } from './fleet';
 import { imageVersion } from './image';
-import { namespaceFor, hostPrefix } from './naming';
+import { namespaceFor, routeHost } from './naming';
 import type { Resources, ResourcesInput } from './quantities';
 import { parseReference } from './references';
 import type { Endpoint, ResolvedJob, ResolvedService, ResolvedSystem, ResolvedWorkload } from './resolved';
@@ -130,7 +130,7 @@ export function resolve(
         readiness: probe('readiness'),
         liveness: probe('liveness'),
         routes: (s.routes ?? []).map((r) => ({
-          host: `${hostPrefix(environment)}${r.host ?? system.name}.${environment.domain}`,
+          host: routeHost(system.name, r.host, environment),
           path: r.path,
           methods: r.methods,
           auth: r.auth,

@@ -56,24 +56,18 @@ const probe = z.strictObject({
 });
 
 const secretsSchema = z.record(
-  z
-    .string()
-    .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
-      error: 'secret names must be DNS labels; they become file names',
-    }),
-  z
-    .string()
-    .regex(/^[a-z0-9][a-z0-9_\-/.]*[a-z0-9]$/, {
-      error: 'expected a Vault path like "kv/data/commerce/stripe"',
-    }),
+  z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    error: 'secret names must be DNS labels; they become file names',
+  }),
+  z.string().regex(/^[a-z0-9][a-z0-9_\-/.]*[a-z0-9]$/, {
+    error: 'expected a Vault path like "kv/data/commerce/stripe"',
+  }),
 );
 
 const envSchema = z.record(
-  z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
-      error: 'environment variable names must match [A-Za-z_][A-Za-z0-9_]*',
-    }),
+  z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
+    error: 'environment variable names must match [A-Za-z_][A-Za-z0-9_]*',
+  }),
   z.string(),
 );
 

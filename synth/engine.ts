@@ -1,5 +1,13 @@
-import { parseFleet, resolve, didYouMean, type Environment, type Fleet, type System } from '../model';
-import { renderSystem } from './render';
+import {
+  parseFleet,
+  resolve,
+  didYouMean,
+  fleetHostnames,
+  type Environment,
+  type Fleet,
+  type System,
+} from '../model';
+import { renderPlatform, renderSystem } from './render';
 import { readDirectory, replaceDirectory } from './output';
 
 /** A request the user got wrong (unknown environment or system name): exit code 2. */
@@ -61,8 +69,27 @@ function pick<T extends { name: string }>(what: string, all: readonly T[], names
   return [...new Set(names)].map((n) => byName.get(n)!);
 }
 
-/** Renders the selected systems in one environment, in name order. */
+/** The file holding an environment's cluster-wide objects, beside the systems' files. */
+export const PLATFORM_FILE = 'platform.yaml';
+
+/** Renders the platform and the selected systems in one environment, in name order. */
 export function renderEnvironment(
+  fleet: Fleet,
+  environment: Environment,
+  systems: readonly System[],
+): RenderedFile[] {
+  const platform = renderPlatform(environment, fleetHostnames(fleet.systems, environment));
+  const platformFile = {
+    environment: environment.name,
+    file: PLATFORM_FILE,
+    content: platform,
+    objects: countDocuments(platform),
+  };
+  return [platformFile, ...renderSystems(fleet, environment, systems)];
+}
+
+/** Renders the selected systems in one environment, in name order. */
+export function renderSystems(
   fleet: Fleet,
   environment: Environment,
   systems: readonly System[],

@@ -1,6 +1,7 @@
 import { App } from 'cdk8s';
+import { PlatformChart } from '../constructs/platform-chart';
 import { SystemChart } from '../constructs/system-chart';
-import type { ResolvedSystem } from '../model';
+import type { Environment, ResolvedSystem } from '../model';
 
 /**
  * Renders one system in one environment to YAML. Each call builds its own cdk8s App: cdk8s
@@ -18,4 +19,11 @@ export function renderSystemObjects(system: ResolvedSystem): Record<string, unkn
   const app = new App({ outdir: 'unused' });
   const chart = new SystemChart(app, system.name, { system });
   return chart.toJson();
+}
+
+/** Renders the cluster-wide objects of one environment (gateway, mesh defaults, policies). */
+export function renderPlatform(environment: Environment, hostnames: readonly string[]): string {
+  const app = new App({ outdir: 'unused' });
+  new PlatformChart(app, 'platform', { environment, hostnames });
+  return app.synthYaml();
 }

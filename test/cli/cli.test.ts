@@ -87,9 +87,11 @@ describe('syskit synth', () => {
     fs.appendFileSync(marker, '# hand edit\n');
     const result = await run('synth', '--out', out, '--env', 'qa', '--system', 'commerce');
     expect(result.code).toBe(0);
-    expect(result.out).toBe(
-      `qa: 1 system, ${before['qa/commerce.yaml'].split('\n---\n').length} objects -> ${out}/qa/`,
+    const objects = ['qa/commerce.yaml', 'qa/platform.yaml'].reduce(
+      (n, f) => n + before[f].split('\n---\n').length,
+      0,
     );
+    expect(result.out).toBe(`qa: 1 system and the platform, ${objects} objects -> ${out}/qa/`);
     expect(fs.readFileSync(marker, 'utf8').endsWith('# hand edit\n')).toBe(true);
     fs.writeFileSync(marker, before['qa/identity.yaml']);
     expect(snapshot(out)).toEqual(before);

@@ -1,0 +1,173 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { Endpoint, ResolvedService, ResolvedSystem } from '../model';
+import { selectorLabels } from './labels';
+import { PLATFORM } from './platform';
+
+export interface MeshSecurityProps {
+  readonly system: ResolvedSystem;
+}
+
+/**
+ * Mesh identity and authorization for one system, from the same call graph as its
+ * NetworkPolicies: the network layer decides which pods can connect, the mesh which
+ * workload identities (mTLS certificates bound to service accounts) may send requests.
+ *
+ * Istio: a namespace PeerAuthentication with the environment's mTLS mode, an ALLOW-nothing
+ * `deny-all` AuthorizationPolicy (an ALLOW policy with no rules matches no request, so every
+ * request not allowed by another policy is denied), and per service an ALLOW policy whose
+ * principals are exactly its callers' service accounts, plus the gateway's for routed paths.
+ * Services that ask for OPA get a CUSTOM policy that sends each request to the mesh's OPA
+ * external authorizer first.
+ *
+ * Linkerd: the namespace's default inbound policy is `deny` (set on the namespace); each
+ * service gets a Server for its port, a MeshTLSAuthentication listing its callers'
+ * identities and an AuthorizationPolicy tying the two together.
+ */
+export class MeshSecurity extends Construct {
+  constructor(scope: Construct, id: string, props: MeshSecurityProps) {
+    super(scope, id);
+    if (props.system.environment.mesh.provider === 'istio') this.istio(props.system);
+    else this.linkerd(props.system);
+  }
+
+  private istio(system: ResolvedSystem): void {
+    const mtls = system.environment.mesh.mtls;
+    new ApiObject(this, 'peer-authentication', {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'PeerAuthentication',
+      metadata: { name: 'default' },
+      spec: { mtls: { mode: mtls } },
+    });
+    new ApiObject(this, 'deny-all', {
+      apiVersion: 'security.istio.io/v1',
+      kind: 'AuthorizationPolicy',
+      metadata: { name: 'deny-all' },
+      spec: {},
+    });
+    for (const service of system.services) {
+      // Prometheus scrapes from outside the mesh; its port alone accepts plaintext.
+      if (service.metrics && service.metrics.port !== service.port && mtls === 'STRICT') {
+        new ApiObject(this, `${service.name}-peer-authentication`, {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'PeerAuthentication',
+          metadata: { name: `${service.name}-metrics` },
+          spec: {
+            selector: { matchLabels: selectorLabels(service.name) },
+            mtls: { mode: 'STRICT' },
+            portLevelMtls: { [String(service.metrics.port)]: { mode: 'PERMISSIVE' } },
+          },
+        });
+      }
+      const rules = istioRules(service);
+      if (rules.length > 0) {
+        new ApiObject(this, `${service.name}-allow`, {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'AuthorizationPolicy',
+          metadata: { name: `${service.name}-allow` },
+          spec: { selector: { matchLabels: selectorLabels(service.name) }, action: 'ALLOW', rules },
+        });
+      }
+      if (service.opaAuthorization) {
+        new ApiObject(this, `${service.name}-opa`, {
+          apiVersion: 'security.istio.io/v1',
+          kind: 'AuthorizationPolicy',
+          metadata: { name: `${service.name}-opa` },
+          spec: {
+            selector: { matchLabels: selectorLabels(service.name) },
+            action: 'CUSTOM',
+            provider: { name: PLATFORM.mesh.opaProvider },
+            rules: [{ to: [{ operation: { ports: [String(service.port)] } }] }],
+          },
+        });
+      }
+    }
+  }
+
+  private linkerd(system: ResolvedSystem): void {
+    for (const service of system.services) {
+      const identities = [
+        ...service.callers.map(linkerdIdentity),
+        ...(service.routes.length > 0
+          ? [
+              linkerdIdentity({
+                namespace: PLATFORM.gateway.namespace,
+                serviceAccount: PLATFORM.gateway.serviceAccount,
+              }),
+            ]
+          : []),
+      ];
+      new ApiObject(this, `${service.name}-server`, {
+        apiVersion: 'policy.linkerd.io/v1beta3',
+        kind: 'Server',
+        metadata: { name: service.name },
+        spec: {
+          podSelector: { matchLabels: selectorLabels(service.name) },
+          port: service.port,
+          proxyProtocol: service.protocol === 'grpc' ? 'gRPC' : 'HTTP/2',
+        },
+      });
+      if (identities.length === 0) continue;
+      new ApiObject(this, `${service.name}-callers`, {
+        apiVersion: 'policy.linkerd.io/v1alpha1',
+        kind: 'MeshTLSAuthentication',
+        metadata: { name: `${service.name}-callers` },
+        spec: { identities },
+      });
+      new ApiObject(this, `${service.name}-allow`, {
+        apiVersion: 'policy.linkerd.io/v1alpha1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: `${service.name}-allow` },
+        spec: {
+          targetRef: { group: 'policy.linkerd.io', kind: 'Server', name: service.name },
+          requiredAuthenticationRefs: [
+            { group: 'policy.linkerd.io', kind: 'MeshTLSAuthentication', name: `${service.name}-callers` },
+          ],
+        },
+      });
+    }
+  }
+}
+
+/** SPIFFE-style principal Istio gives a workload: trust domain, namespace, service account. */
+export function istioPrincipal(ep: Pick<Endpoint, 'namespace' | 'serviceAccount'>): string {
+  return `cluster.local/ns/${ep.namespace}/sa/${ep.serviceAccount}`;
+}
+
+function linkerdIdentity(ep: Pick<Endpoint, 'namespace' | 'serviceAccount'>): string {
+  return `${ep.serviceAccount}.${ep.namespace}.serviceaccount.identity.linkerd.cluster.local`;
+}
+
+function istioRules(service: ResolvedService): Record<string, unknown>[] {
+  const port = String(service.port);
+  const rules: Record<string, unknown>[] = [];
+  if (service.callers.length > 0) {
+    rules.push({
+      from: [{ source: { principals: service.callers.map(istioPrincipal) } }],
+      to: [{ operation: { ports: [port] } }],
+    });
+  }
+  const gateway = istioPrincipal({
+    namespace: PLATFORM.gateway.namespace,
+    serviceAccount: PLATFORM.gateway.serviceAccount,
+  });
+  for (const route of service.routes) {
+    rules.push({
+      from: [{ source: { principals: [gateway] } }],
+      to: [
+        {
+          operation: {
+            paths: [route.path, `${route.path.replace(/\/$/, '')}/*`],
+            ports: [port],
+            ...(route.methods ? { methods: [...route.methods] } : {}),
+          },
+        },
+      ],
+    });
+  }
+  if (service.metrics)
+    rules.push({
+      to: [{ operation: { ports: [String(service.metrics.port)], paths: [service.metrics.path] } }],
+    });
+  return rules;
+}
