@@ -1,18 +1,28 @@
-import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
+import { parseAllDocuments } from 'yaml';
+import { policyEnvironmentOf } from '../constructs/gatekeeper-policies';
+import { evaluate, type Violation } from '../policies/evaluate';
 import { plan, renderEnvironment } from '../synth/engine';
+import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
 import { EXIT, type Io } from './io';
 import { FLEET_HELP, FLEET_OPTIONS, parse } from './options';
 
 export const VALIDATE_HELP = `Usage: syskit validate [options]
 
-Checks every declaration (shapes, names, references, routes) and renders the
-manifests in memory without writing them.
+Checks every declaration (shapes, names, references, routes), renders the
+manifests in memory, and evaluates them with OPA against the same Rego
+policies Gatekeeper enforces in the cluster (policies/). Nothing is written.
+
+Each violation is reported with its rule, environment, kind/namespace/name and
+message. Exit 1 when a declaration is invalid or when a violation would be
+denied in its environment (enforcement "deny"); violations in "dryrun" and
+"warn" environments are reported but do not fail the run.
 
 Options:
-${FLEET_HELP}`;
+${FLEET_HELP}
+  --json                  print violations as JSON on stdout`;
 
 export async function validateCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, FLEET_OPTIONS);
+  const { values } = parse(args, { ...FLEET_OPTIONS, json: { type: 'boolean' } });
   if (values.help) {
     io.out(VALIDATE_HELP);
     return EXIT.ok;
@@ -23,10 +33,34 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     fleet,
     environments: envs,
     systems: selected,
-  } = plan(systems, environments, { environments: values.env, systems: values.system });
+  } = plan(systems, environments, {
+    environments: values.env,
+    systems: values.system,
+  });
+  const all: Violation[] = [];
+  let denied = 0;
   for (const env of envs) {
     const files = renderEnvironment(fleet, env, selected);
-    io.out(`${env.name}: ${files.length} systems valid, ${files.reduce((n, f) => n + f.objects, 0)} objects`);
+    const objects = files.flatMap((f) =>
+      parseAllDocuments(f.content).map((d) => d.toJSON() as Record<string, unknown>),
+    );
+    const violations = await evaluate(objects, policyEnvironmentOf(env));
+    all.push(...violations);
+    const blocking = violations.filter((v) => v.enforcement === 'deny').length;
+    denied += blocking;
+    if (!values.json) {
+      for (const v of violations) {
+        const where = `${v.kind}/${v.namespace ? `${v.namespace}/` : ''}${v.name}`;
+        io.err(`${v.environment}: [${v.rule}] ${where}: ${v.message} (${v.enforcement})`);
+      }
+      const systemsCount = files.filter((f) => f.system !== undefined).length;
+      io.out(
+        `${env.name}: ${systemsCount} system${systemsCount === 1 ? '' : 's'} valid, ${objects.length} objects, ` +
+          `${violations.length} policy violation${violations.length === 1 ? '' : 's'}` +
+          (violations.length > 0 ? ` (${env.policy.enforcement})` : ''),
+      );
+    }
   }
-  return EXIT.ok;
+  if (values.json) io.out(JSON.stringify({ violations: all }, null, 2));
+  return denied > 0 ? EXIT.invalid : EXIT.ok;
 }

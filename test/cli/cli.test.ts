@@ -148,3 +148,42 @@ describe('syskit validate', () => {
     expect(result.err).toContain('commerce.services.orders.env.DB_PASSWORD: looks like a secret');
   });
 });
+
+describe('syskit validate with policies (real OPA)', () => {
+  const OUTSIDE = path.join(__dirname, '../fixtures/outside-registry.yaml');
+
+  it('passes every example system in every environment', async () => {
+    const result = await run('validate');
+    expect(result.err).toBe('');
+    expect(result.code).toBe(0);
+    expect(result.out.split('\n')).toHaveLength(4);
+    for (const line of result.out.split('\n'))
+      expect(line).toMatch(/^\w+: 3 systems valid, \d+ objects, 0 policy violations$/);
+  }, 120_000);
+
+  it('reports a violation in dev without failing, because dev only audits', async () => {
+    const result = await run('validate', '--systems', OUTSIDE, '--env', 'dev');
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^dev: 1 system valid, \d+ objects, 1 policy violation \(dryrun\)$/);
+    expect(result.err).toContain('dev: [allowed-registries] Deployment/reports/builder:');
+    expect(result.err).toContain('(dryrun)');
+  }, 120_000);
+
+  it('fails with exit 1 when prod would deny, naming rule, environment, object and message', async () => {
+    const result = await run('validate', '--systems', OUTSIDE, '--env', 'prod');
+    expect(result.code).toBe(1);
+    expect(result.err).toContain('prod: [allowed-registries] Deployment/reports/builder:');
+    expect(result.err).toContain('docker.io/library/nginx:1.27.3');
+    expect(result.err).toContain('(deny)');
+  }, 120_000);
+
+  it('prints violations as JSON on request', async () => {
+    const result = await run('validate', '--systems', OUTSIDE, '--env', 'prod', '--json');
+    expect(result.code).toBe(1);
+    const { violations } = JSON.parse(result.out);
+    expect(violations.map((v: any) => `${v.rule} ${v.kind}/${v.name}`)).toContain(
+      'allowed-registries Deployment/builder',
+    );
+    for (const v of violations) expect(v).toMatchObject({ environment: 'prod', enforcement: 'deny' });
+  }, 120_000);
+});
