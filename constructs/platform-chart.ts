@@ -119,8 +119,10 @@ export class PlatformChart extends Chart {
       spec: {
         secretName: gw.certificateSecret,
         issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: env.tlsIssuer },
-        // Names, not a wildcard: a wildcard needs a DNS-01 solver and DNS credentials per cloud.
-        dnsNames: props.hostnames.length > 0 ? [...props.hostnames] : [`gateway.${env.domain}`],
+        // ACME issuers get names, not a wildcard: a wildcard needs a DNS-01 solver and DNS
+        // credentials per cloud. A self-signed issuer can sign the wildcard, which also covers
+        // the hostnames of ephemeral environments derived from this one.
+        dnsNames: [...(selfSigned(env) ? [`*.${env.domain}`] : []), ...props.hostnames],
         privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
       },
     });
@@ -167,7 +169,7 @@ export class PlatformChart extends Chart {
 /** Self-signed in development; Let's Encrypt through the gateway's HTTP-01 challenge elsewhere. */
 function clusterIssuer(env: Environment) {
   const metadata = { name: env.tlsIssuer };
-  if (env.tlsIssuer.startsWith('selfsigned')) {
+  if (selfSigned(env)) {
     return { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata, spec: { selfSigned: {} } };
   }
   const staging = env.tlsIssuer.includes('staging');
@@ -202,4 +204,8 @@ function clusterIssuer(env: Environment) {
       },
     },
   };
+}
+
+function selfSigned(env: Environment): boolean {
+  return env.tlsIssuer.startsWith('selfsigned');
 }

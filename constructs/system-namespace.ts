@@ -38,9 +38,14 @@ export class SystemNamespace extends Construct {
     this.namespace = new kplus.Namespace(this, 'Resource', {
       metadata: {
         name: system.namespace,
-        labels: { ...POD_SECURITY_LABELS, ...(mesh === 'istio' ? { 'istio-injection': 'enabled' } : {}) },
+        labels: {
+          ...POD_SECURITY_LABELS,
+          ...(mesh === 'istio' ? { 'istio-injection': 'enabled' } : {}),
+          ...ephemeralLabels(system),
+        },
         annotations: {
           'syskit.io/description': system.description,
+          ...ephemeralAnnotations(system),
           ...(mesh === 'linkerd'
             ? { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'deny' }
             : {}),
@@ -147,4 +152,32 @@ function quotaFor(system: ResolvedSystem): { cpuMillis: number; memoryMi: number
     memoryMi: Math.max(1024, Math.ceil((memoryKi * 2) / 1024)),
     pods: Math.max(10, pods * 2),
   };
+}
+
+/** Marks the namespaces of ephemeral environments so `syskit env gc` can find expired ones. */
+export const EPHEMERAL_LABEL = 'syskit.io/ephemeral';
+export const EXPIRES_LABEL = 'syskit.io/expires-at';
+
+function expiry(system: ResolvedSystem): Date | undefined {
+  const e = system.environment.ephemeral;
+  return e ? new Date(Date.parse(e.createdAt) + e.ttlHours * 3600_000) : undefined;
+}
+
+// Label values cannot hold an ISO time, so the label carries epoch seconds (selectable) and the
+// annotation the readable form.
+function ephemeralLabels(system: ResolvedSystem): Record<string, string> {
+  const at = expiry(system);
+  return at ? { [EPHEMERAL_LABEL]: 'true', [EXPIRES_LABEL]: String(Math.floor(at.getTime() / 1000)) } : {};
+}
+
+function ephemeralAnnotations(system: ResolvedSystem): Record<string, string> {
+  const e = system.environment.ephemeral;
+  const at = expiry(system);
+  return e && at
+    ? {
+        'syskit.io/base-environment': e.base,
+        'syskit.io/ttl': `${e.ttlHours}h`,
+        [EXPIRES_LABEL]: at.toISOString(),
+      }
+    : {};
 }

@@ -7,6 +7,7 @@ import {
   type Fleet,
   type System,
 } from '../model';
+import { renderVaultFiles } from '../constructs/vault-files';
 import { renderPlatform, renderSystem } from './render';
 import { readDirectory, replaceDirectory } from './output';
 
@@ -32,6 +33,18 @@ export interface RenderedFile {
   readonly system?: string;
   readonly content: string;
   readonly objects: number;
+  /**
+   * Files that are not manifests but are reviewed beside them (a system's Vault policies and
+   * roles), written to `<dir>/<name>` in the environment's folder. The folder belongs to this
+   * file alone: rewriting the file replaces everything in it. Validation reads only `content`.
+   * @default - none
+   */
+  readonly companions?: { readonly dir: string; readonly files: ReadonlyMap<string, string> };
+}
+
+/** Where a system's Vault files go in its environment's folder. */
+export function vaultDir(system: string): string {
+  return `vault/${system}`;
 }
 
 export interface EnvironmentSummary {
@@ -78,6 +91,8 @@ export function renderEnvironment(
   environment: Environment,
   systems: readonly System[],
 ): RenderedFile[] {
+  // An ephemeral environment lives on its base's platform (gateway, mesh, policies).
+  if (environment.ephemeral) return renderSystems(fleet, environment, systems);
   const platform = renderPlatform(environment, fleetHostnames(fleet.systems, environment));
   const platformFile = {
     environment: environment.name,
@@ -97,13 +112,15 @@ export function renderSystems(
   return [...systems]
     .sort((a, b) => (a.name < b.name ? -1 : 1))
     .map((system) => {
-      const content = renderSystem(resolve(system, environment, fleet));
+      const resolved = resolve(system, environment, fleet);
+      const content = renderSystem(resolved);
       return {
         environment: environment.name,
         file: `${system.name}.yaml`,
         system: system.name,
         content,
         objects: countDocuments(content),
+        companions: { dir: vaultDir(system.name), files: renderVaultFiles(resolved) },
       };
     });
 }
@@ -126,7 +143,13 @@ export function writeEnvironment(
   partial: boolean,
 ): void {
   const contents = partial ? readDirectory(outDir, environment) : new Map<string, string>();
-  for (const f of files) contents.set(f.file, f.content);
+  for (const f of files) {
+    contents.set(f.file, f.content);
+    if (!f.companions) continue;
+    const prefix = `${f.companions.dir}/`;
+    for (const name of [...contents.keys()]) if (name.startsWith(prefix)) contents.delete(name);
+    for (const [name, content] of f.companions.files) contents.set(`${prefix}${name}`, content);
+  }
   replaceDirectory(
     outDir,
     environment,

@@ -1,0 +1,77 @@
+import {
+  environmentSchema,
+  MAX_NAME,
+  DNS_LABEL,
+  ValidationError,
+  type Environment,
+  type EnvironmentInput,
+} from '../model';
+
+export interface EphemeralOptions {
+  /** The environment's name, e.g. `pr-123`; it suffixes namespaces and prefixes hostnames. */
+  readonly name: string;
+  /** Lifetime in hours. @default 48 */
+  readonly ttlHours?: number;
+  /** When the environment was created. @default - now */
+  readonly createdAt?: Date;
+}
+
+/**
+ * A short-lived environment for one pull request, derived from a long-lived base (usually
+ * dev). It shares the base's cluster and platform (gateway, mesh, policies), so everything it
+ * creates is namespaced by its name: `commerce-pr-123`, `pr-123-shop.dev.acme.example`.
+ * It runs at the smallest size: one replica, the base's dev-sized defaults, one database
+ * instance without backups or pooling, and no per-system overrides.
+ */
+export function deriveEphemeral(
+  base: EnvironmentInput | Environment,
+  options: EphemeralOptions,
+): Environment {
+  const problems = [];
+  if (!DNS_LABEL.test(options.name) || options.name.length > MAX_NAME.environment) {
+    problems.push({
+      path: 'name',
+      message: `an ephemeral environment name must be a DNS label of at most ${MAX_NAME.environment} characters, got "${options.name}"`,
+    });
+  }
+  if (base.ephemeral)
+    problems.push({
+      path: 'base',
+      message: `"${base.name}" is itself ephemeral; derive from a long-lived environment`,
+    });
+  const ttlHours = options.ttlHours ?? 48;
+  if (!(ttlHours > 0)) problems.push({ path: 'ttl', message: `ttl must be positive, got ${ttlHours}` });
+  if (problems.length > 0) throw new ValidationError(problems);
+
+  const parsedBase = environmentSchema.parse(base);
+  return environmentSchema.parse({
+    ...parsedBase,
+    name: options.name,
+    defaults: { ...parsedBase.defaults, replicas: 1 },
+    database: { instances: 1, pooler: false },
+    kafka: { ...parsedBase.kafka, replicas: 1 },
+    overrides: {},
+    ephemeral: {
+      base: parsedBase.name,
+      ttlHours,
+      createdAt: (options.createdAt ?? new Date()).toISOString(),
+    },
+  });
+}
+
+/** When an ephemeral environment expires. */
+export function expiresAt(env: Environment): Date | undefined {
+  if (!env.ephemeral) return undefined;
+  return new Date(Date.parse(env.ephemeral.createdAt) + env.ephemeral.ttlHours * 3600_000);
+}
+
+/** Parses `48h`, `90m`, `2d` into hours. */
+export function parseTtl(ttl: string): number {
+  const match = /^([0-9]+(?:\.[0-9]+)?)(m|h|d)$/.exec(ttl);
+  if (!match)
+    throw new ValidationError([
+      { path: 'ttl', message: `expected a duration like "48h", "90m" or "2d", got "${ttl}"` },
+    ]);
+  const value = Number(match[1]);
+  return match[2] === 'm' ? value / 60 : match[2] === 'd' ? value * 24 : value;
+}

@@ -1,0 +1,70 @@
+package syskit.driver_test
+
+import data.syskit.driver
+
+system_namespace := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "shop", "labels": {"syskit.io/system": "shop"}}}
+
+other_namespace := {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": "tools"}}
+
+ingress(namespace, labels) := {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress", "metadata": {"name": "web", "namespace": namespace, "labels": labels}}
+
+no_ingress := {
+	"name": "no-ingress",
+	"package": "no_ingress",
+	"match": {"kinds": [{"apiGroups": ["networking.k8s.io"], "kinds": ["Ingress"]}], "namespaceSelector": {"matchExpressions": [{"key": "syskit.io/system", "operator": "Exists"}]}},
+}
+
+test_reports_an_object_in_a_system_namespace if {
+	driver.violations == {{
+		"rule": "no-ingress",
+		"kind": "Ingress",
+		"namespace": "shop",
+		"name": "web",
+		"message": "Ingress shop/web: Ingress is not allowed; route traffic with a Gateway API HTTPRoute",
+	}} with input as {"objects": [system_namespace, ingress("shop", {})], "rules": [no_ingress]}
+}
+
+test_skips_an_object_in_another_namespace if {
+	count(driver.violations) == 0 with input as {"objects": [other_namespace, ingress("tools", {})], "rules": [no_ingress]}
+}
+
+test_infers_a_system_namespace_from_the_object_labels if {
+	count(driver.violations) == 1 with input as {"objects": [ingress("shop", {"syskit.io/system": "shop"})], "rules": [no_ingress]}
+	count(driver.violations) == 0 with input as {"objects": [ingress("shop", {})], "rules": [no_ingress]}
+}
+
+test_skips_kinds_the_match_does_not_list if {
+	service := {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web", "namespace": "shop"}, "spec": {"type": "LoadBalancer"}}
+	count(driver.violations) == 0 with input as {"objects": [system_namespace, service], "rules": [no_ingress]}
+}
+
+test_selects_namespaces_by_their_own_labels if {
+	rule := {
+		"name": "system-namespaces",
+		"package": "system_namespaces",
+		"match": {"kinds": [{"apiGroups": [""], "kinds": ["Namespace"]}], "labelSelector": {"matchExpressions": [{"key": "syskit.io/system", "operator": "Exists"}]}},
+		"parameters": {"mesh": "istio"},
+	}
+	found := {[v.name, v.message] | some v in driver.violations} with input as {"objects": [system_namespace, other_namespace], "rules": [rule]}
+	found == {
+		["shop", `Namespace shop must have label pod-security.kubernetes.io/enforce: restricted, got ""`],
+		["shop", "Namespace shop must enable istio sidecar injection with label istio-injection: enabled"],
+	}
+}
+
+test_builds_the_inventory_from_the_objects if {
+	deployment := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "orders", "namespace": "shop"}, "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "orders"}}}}}
+	pdb := {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "orders", "namespace": "shop"}, "spec": {"selector": {"matchLabels": {"app": "orders"}}}}
+	rule := {"name": "disruption-budgets", "package": "disruption_budgets", "referential": true, "match": {"kinds": [{"apiGroups": ["apps"], "kinds": ["Deployment"]}]}}
+	synced := [{"group": "policy", "version": "v1", "kind": "PodDisruptionBudget"}]
+	count(driver.violations) == 1 with input as {"objects": [deployment], "rules": [rule], "synced": synced}
+	count(driver.violations) == 0 with input as {"objects": [deployment, pdb], "rules": [rule], "synced": synced}
+	driver.inventory == {"cluster": {}, "namespace": {"shop": {"policy/v1": {"PodDisruptionBudget": {"orders": pdb}}}}} with input as {"objects": [deployment, pdb], "rules": [rule], "synced": synced}
+}
+
+test_syncs_only_the_kinds_of_the_config if {
+	pdb := {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "orders", "namespace": "shop"}, "spec": {}}
+	deployment := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "orders", "namespace": "shop"}, "spec": {"replicas": 2}}
+	rule := {"name": "disruption-budgets", "package": "disruption_budgets", "referential": true, "match": {"kinds": [{"apiGroups": ["apps"], "kinds": ["Deployment"]}]}}
+	count(driver.violations) == 1 with input as {"objects": [deployment, pdb], "rules": [rule], "synced": []}
+}
