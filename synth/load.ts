@@ -20,8 +20,8 @@ const LOADABLE = /\.(ts|js|cjs|yaml|yml|json)$/;
 
 /**
  * Reads declarations from a module (default export: one declaration or an array), a YAML or
- * JSON file of the same shape, or a directory of such files (one per system; `index.*` and
- * files starting with `_` are skipped). Shapes are checked later, for the whole fleet at once.
+ * JSON file of the same shape, or a directory of such files (one per system; `index.*`, files
+ * starting with `_` and modules without a default export, which hold helpers, are skipped). Shapes are checked later, for the whole fleet at once.
  */
 export function loadDeclarations(target: string): unknown[] {
   const resolved = path.resolve(target);
@@ -31,12 +31,12 @@ export function loadDeclarations(target: string): unknown[] {
       .readdirSync(resolved)
       .filter((f) => LOADABLE.test(f) && !f.endsWith('.d.ts') && !/^(index\.|_)/.test(f))
       .sort()
-      .flatMap((f) => loadFile(path.join(resolved, f)));
+      .flatMap((f) => loadFile(path.join(resolved, f), true));
   }
   return loadFile(resolved);
 }
 
-function loadFile(file: string): unknown[] {
+function loadFile(file: string, inDirectory = false): unknown[] {
   let value: unknown;
   if (/\.(ya?ml|json)$/.test(file)) {
     try {
@@ -52,6 +52,7 @@ function loadFile(file: string): unknown[] {
   } else if (LOADABLE.test(file)) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(file) as { default?: unknown };
+    if (inDirectory && mod.default === undefined) return [];
     value = mod.default ?? mod;
   } else {
     throw new LoadError(`${file}: expected a .ts, .js, .yaml or .json file`);
