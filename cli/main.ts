@@ -2,6 +2,9 @@ import { ValidationError, formatIssues } from '../model';
 import { UsageError } from '../synth/engine';
 import { LoadError } from '../synth/load';
 import { EXIT, processIo, type Io } from './io';
+import { clusterCommand } from './cluster';
+import { deployCommand } from './deploy';
+import { envCommand } from './env';
 import { synthCommand } from './synth';
 import { validateCommand } from './validate';
 
@@ -12,6 +15,14 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
   validate: {
     run: validateCommand,
     summary: 'validate the systems and check their manifests against the policies',
+  },
+  preview: { run: deployCommand('preview'), summary: 'show what applying an environment would change' },
+  up: { run: deployCommand('up'), summary: 'apply an environment to a cluster with Pulumi' },
+  destroy: { run: deployCommand('destroy'), summary: "delete everything an environment's stack applied" },
+  env: { run: envCommand, summary: 'ephemeral per-pull-request environments: up, list, down, gc' },
+  cluster: {
+    run: clusterCommand,
+    summary: 'start or stop a local control plane for tests and local applies',
   },
 };
 

@@ -1,0 +1,179 @@
+import * as k8s from '@pulumi/kubernetes';
+import * as pulumi from '@pulumi/pulumi';
+import type { Environment } from '../model';
+import { PLATFORM } from '../constructs/platform';
+
+/** A pinned Helm chart: repository, chart and version never float. */
+export interface ChartPin {
+  readonly repo: string;
+  readonly chart: string;
+  readonly version: string;
+  readonly namespace: string;
+}
+
+/**
+ * The platform's add-ons and the chart versions they are pinned to. Versions follow the
+ * upstream releases whose CRDs the tests install (see ../shared/crds/SOURCES.md); a bump here
+ * goes together with a bump of those CRDs.
+ */
+export const ADDON_CHARTS = {
+  'cert-manager': {
+    repo: 'https://charts.jetstack.io',
+    chart: 'cert-manager',
+    version: 'v1.21.1',
+    namespace: PLATFORM.certManager.namespace,
+  },
+  'istio-base': {
+    repo: 'https://istio-release.storage.googleapis.com/charts',
+    chart: 'base',
+    version: '1.30.3',
+    namespace: PLATFORM.mesh.istioNamespace,
+  },
+  'istio-cni': {
+    repo: 'https://istio-release.storage.googleapis.com/charts',
+    chart: 'cni',
+    version: '1.30.3',
+    namespace: 'kube-system',
+  },
+  istiod: {
+    repo: 'https://istio-release.storage.googleapis.com/charts',
+    chart: 'istiod',
+    version: '1.30.3',
+    namespace: PLATFORM.mesh.istioNamespace,
+  },
+  kong: {
+    repo: 'https://charts.konghq.com',
+    chart: 'kong',
+    version: '3.4.1',
+    namespace: PLATFORM.gateway.namespace,
+  },
+  gatekeeper: {
+    repo: 'https://open-policy-agent.github.io/gatekeeper/charts',
+    chart: 'gatekeeper',
+    version: '3.23.0',
+    namespace: PLATFORM.gatekeeper.namespace,
+  },
+  'cloudnative-pg': {
+    repo: 'https://cloudnative-pg.github.io/charts',
+    chart: 'cloudnative-pg',
+    version: '0.27.0',
+    namespace: PLATFORM.database.operatorNamespace,
+  },
+  vault: {
+    repo: 'https://helm.releases.hashicorp.com',
+    chart: 'vault',
+    version: '0.31.0',
+    namespace: 'vault',
+  },
+  'prometheus-operator': {
+    repo: 'https://prometheus-community.github.io/helm-charts',
+    chart: 'kube-prometheus-stack',
+    version: '79.5.0',
+    namespace: PLATFORM.monitoring.namespace,
+  },
+  strimzi: {
+    repo: 'https://strimzi.io/charts/',
+    chart: 'strimzi-kafka-operator',
+    version: '1.2.0',
+    namespace: 'kafka',
+  },
+} as const satisfies Record<string, ChartPin>;
+
+export type AddonName = keyof typeof ADDON_CHARTS;
+
+/** Helm values per add-on for one environment; production sizes where the environment is prod-like. */
+export function addonValues(env: Environment): Record<AddonName, Record<string, unknown>> {
+  const ha = env.defaults.replicas > 1;
+  const replicas = ha ? 2 : 1;
+  return {
+    'cert-manager': { crds: { enabled: true }, replicaCount: replicas, config: { enableGatewayAPI: true } },
+    'istio-base': { defaultRevision: 'default' },
+    // Pods in `restricted` namespaces cannot run Istio's privileged init container; the CNI
+    // node agent sets up traffic redirection instead.
+    'istio-cni': { profile: 'default', cni: { chained: true } },
+    istiod: {
+      pilot: { autoscaleMin: replicas, cni: { enabled: true } },
+      meshConfig: {
+        accessLogFile: '/dev/stdout',
+        extensionProviders: [
+          {
+            name: PLATFORM.mesh.opaProvider,
+            envoyExtAuthzGrpc: { service: 'opa-envoy.opa.svc.cluster.local', port: 9191 },
+          },
+        ],
+      },
+      global: { proxy: { holdApplicationUntilProxyStarts: true } },
+    },
+    kong: {
+      ingressController: { enabled: true, gatewayDiscovery: { enabled: false } },
+      deployment: { serviceAccount: { create: true, name: PLATFORM.gateway.serviceAccount } },
+      replicaCount: replicas,
+      proxy: { type: 'LoadBalancer', annotations: env.cluster.loadBalancerAnnotations },
+      podAnnotations: { 'sidecar.istio.io/inject': 'true' },
+    },
+    gatekeeper: { replicas: ha ? 3 : 1, auditInterval: 60, constraintViolationsLimit: 100, logDenies: true },
+    'cloudnative-pg': { replicaCount: replicas, monitoring: { podMonitorEnabled: true } },
+    // Only the agent injector: Vault itself runs outside the workload clusters.
+    vault: {
+      injector: { enabled: true, replicas, externalVaultAddr: env.vault.address },
+      server: { enabled: false },
+    },
+    'prometheus-operator': {
+      grafana: { enabled: false },
+      alertmanager: { enabled: ha },
+      prometheus: { prometheusSpec: { replicas } },
+    },
+    strimzi: { watchAnyNamespace: false, replicas },
+  };
+}
+
+/** The order add-ons install in: CRD owners and the mesh before what depends on them. */
+const ORDER: AddonName[][] = [
+  ['cert-manager', 'istio-base', 'prometheus-operator'],
+  ['istio-cni', 'istiod', 'gatekeeper', 'cloudnative-pg', 'vault', 'strimzi'],
+  ['kong'],
+];
+
+export interface PlatformAddonsArgs {
+  readonly environment: Environment;
+}
+
+/**
+ * The platform's components as pinned Helm releases: Kong, Istio (base, istiod, CNI),
+ * Gatekeeper, cert-manager, CloudNativePG, the Vault agent injector, the Prometheus operator
+ * and Strimzi. One component per environment, installed in dependency order.
+ */
+export class PlatformAddons extends pulumi.ComponentResource {
+  readonly releases: Record<AddonName, k8s.helm.v3.Release>;
+
+  constructor(name: string, args: PlatformAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
+    super('syskit:index:PlatformAddons', name, {}, opts);
+    const values = addonValues(args.environment);
+    const releases = {} as Record<AddonName, k8s.helm.v3.Release>;
+    let previous: pulumi.Resource[] = [];
+    for (const wave of ORDER) {
+      const current = wave.map((addon) => {
+        const pin: ChartPin = ADDON_CHARTS[addon];
+        const release = new k8s.helm.v3.Release(
+          addon,
+          {
+            name: addon,
+            chart: pin.chart,
+            version: pin.version,
+            repositoryOpts: { repo: pin.repo },
+            namespace: pin.namespace,
+            createNamespace: true,
+            atomic: true,
+            values: values[addon],
+          },
+          { parent: this, dependsOn: previous },
+        );
+        releases[addon] = release;
+        return release;
+      });
+      previous = current;
+    }
+    this.releases = releases;
+    this.registerOutputs({});
+  }
+}
