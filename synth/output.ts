@@ -11,7 +11,11 @@ export function replaceDirectory(outDir: string, env: string, files: ReadonlyMap
   const target = path.join(outDir, env);
   const staging = fs.mkdtempSync(path.join(outDir, `.${env}.new-`));
   try {
-    for (const [name, content] of files) fs.writeFileSync(path.join(staging, name), content);
+    for (const [name, content] of files) {
+      // Names may hold a folder (`vault/<system>/<file>`).
+      fs.mkdirSync(path.dirname(path.join(staging, name)), { recursive: true });
+      fs.writeFileSync(path.join(staging, name), content);
+    }
     const previous = fs.existsSync(target) ? `${staging.replace('.new-', '.old-')}` : undefined;
     if (previous) fs.renameSync(target, previous);
     fs.renameSync(staging, target);
@@ -22,14 +26,21 @@ export function replaceDirectory(outDir: string, env: string, files: ReadonlyMap
   }
 }
 
-/** The files currently in `<outDir>/<env>/`, for carrying over those not rendered this run. */
+/**
+ * The files currently in `<outDir>/<env>/` and its subfolders, named by their path below it with
+ * `/` separators, for carrying over those not rendered this run.
+ */
 export function readDirectory(outDir: string, env: string): Map<string, string> {
-  const dir = path.join(outDir, env);
+  const root = path.join(outDir, env);
   const out = new Map<string, string>();
-  if (!fs.existsSync(dir)) return out;
-  for (const name of fs.readdirSync(dir).sort()) {
-    const file = path.join(dir, name);
-    if (fs.statSync(file).isFile()) out.set(name, fs.readFileSync(file, 'utf8'));
-  }
+  const walk = (dir: string, prefix: string) => {
+    for (const name of fs.readdirSync(dir).sort()) {
+      const file = path.join(dir, name);
+      const stat = fs.statSync(file);
+      if (stat.isDirectory()) walk(file, `${prefix}${name}/`);
+      else if (stat.isFile()) out.set(`${prefix}${name}`, fs.readFileSync(file, 'utf8'));
+    }
+  };
+  if (fs.existsSync(root)) walk(root, '');
   return out;
 }

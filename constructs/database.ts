@@ -1,0 +1,252 @@
+import { ApiObject } from 'cdk8s';
+import { Construct } from 'constructs';
+import type { ResolvedDatabase, ResolvedSystem } from '../model';
+import { databaseBootstrapSql, databaseName, poolerName } from './database-access';
+import { componentLabels } from './labels';
+import { DATABASE_POD_LABEL, POOLER_POD_LABEL } from './network-policies';
+
+export interface SystemDatabaseProps {
+  /** The system, resolved for one environment. It must declare a database. */
+  readonly system: ResolvedSystem;
+}
+
+const CNPG = 'postgresql.cnpg.io/v1';
+const MONITORING = 'monitoring.coreos.com/v1';
+
+/**
+ * PostgreSQL image per major version, pinned to a minor release so that every environment runs
+ * the same server until someone bumps it here. The `system` flavour is the one that ships the
+ * barman-cloud tools the operator's in-tree object store backups run.
+ */
+export const POSTGRES_IMAGES: Readonly<Record<string, string>> = {
+  '15': 'ghcr.io/cloudnative-pg/postgresql:15.19-system-trixie',
+  '16': 'ghcr.io/cloudnative-pg/postgresql:16.15-system-trixie',
+  '17': 'ghcr.io/cloudnative-pg/postgresql:17.11-system-trixie',
+  '18': 'ghcr.io/cloudnative-pg/postgresql:18.6-system-trixie',
+};
+
+/** Server settings every system gets; a system's own `parameters` win over these. */
+export const PLATFORM_POSTGRES_PARAMETERS: Readonly<Record<string, string>> = {
+  log_lock_waits: 'on',
+  log_min_duration_statement: '1000',
+};
+
+/**
+ * Requests and limits of each PostgreSQL instance. Memory request equals its limit, so the
+ * kernel never reclaims memory PostgreSQL's shared buffers rely on. The namespace quota
+ * reserves the same per instance.
+ */
+export const DATABASE_RESOURCES = {
+  requests: { cpu: '500m', memory: '1Gi' },
+  limits: { cpu: '1', memory: '1Gi' },
+} as const;
+
+/** Requests and limits of each PgBouncer pod: it relays bytes and holds few connections. */
+export const POOLER_RESOURCES = {
+  requests: { cpu: '50m', memory: '64Mi' },
+  limits: { cpu: '500m', memory: '128Mi' },
+} as const;
+
+/** Daily at 03:00 UTC; CloudNativePG schedules have a leading seconds field. */
+export const BACKUP_SCHEDULE = '0 0 3 * * *';
+
+/** Keys the object store credentials Secret must hold (CloudNativePG's documented names). */
+export const BACKUP_CREDENTIAL_KEYS = {
+  accessKeyId: 'ACCESS_KEY_ID',
+  secretAccessKey: 'ACCESS_SECRET_KEY',
+} as const;
+
+/**
+ * A system's PostgreSQL, run by CloudNativePG: a `Cluster` sized per environment, with object
+ * store backups and a daily `ScheduledBackup` where the environment keeps backups, a PgBouncer
+ * `Pooler` where it pools, the declared extensions through a `Database`, and `PodMonitor`s for
+ * the operator's metrics exporter (the `Cluster`'s own `enablePodMonitor` is deprecated in 1.30).
+ *
+ * Credentials: the operator generates the owner's password into `<cluster>-app` and superuser
+ * access stays off. Applications never read that Secret; they get short-lived users from
+ * Vault's database engine (see database-access.ts), so no manifest holds a password.
+ *
+ * Pods: CloudNativePG's pods already pass Pod Security `restricted` (non-root, no privilege
+ * escalation, capabilities dropped, read-only root); the seccomp profile is spelled out anyway.
+ * They are kept out of the mesh: the operator, which runs outside it, reaches every instance
+ * manager directly, and PostgreSQL speaks TLS itself. NetworkPolicies still fence them.
+ */
+export class SystemDatabase extends Construct {
+  /** The CloudNativePG `Cluster`. */
+  readonly cluster: ApiObject;
+
+  constructor(scope: Construct, id: string, props: SystemDatabaseProps) {
+    super(scope, id);
+    const system = props.system;
+    if (!system.database)
+      throw new Error(`system "${system.name}" declares no database; leave SystemDatabase out`);
+    const db = system.database;
+    const env = system.environment;
+    const image = POSTGRES_IMAGES[db.version];
+    if (!image) {
+      throw new Error(
+        `no pinned PostgreSQL image for major version "${db.version}"; expected one of ${Object.keys(POSTGRES_IMAGES).join(', ')}`,
+      );
+    }
+    const name = databaseName(system);
+    const backup = env.database.backup;
+    const meshOptOut = outOfMesh(system);
+
+    this.cluster = new ApiObject(this, 'Resource', {
+      apiVersion: CNPG,
+      kind: 'Cluster',
+      metadata: { name: db.clusterName, labels: componentLabels(db.clusterName, db.version, 'database') },
+      spec: {
+        description: system.description,
+        instances: db.instances,
+        imageName: image,
+        enableSuperuserAccess: false,
+        // With one instance a disruption budget would block every node drain; with more, the
+        // operator's budgets keep a primary and a standby up.
+        enablePDB: db.instances > 1,
+        postgresql: { parameters: parametersFor(db) },
+        bootstrap: {
+          initdb: {
+            database: name,
+            owner: name,
+            dataChecksums: true,
+            postInitApplicationSQL: databaseBootstrapSql(system),
+          },
+        },
+        storage: { size: db.storage, storageClass: db.storageClass },
+        resources: DATABASE_RESOURCES,
+        seccompProfile: { type: 'RuntimeDefault' },
+        affinity:
+          db.instances > 1
+            ? {
+                enablePodAntiAffinity: true,
+                podAntiAffinityType: 'required',
+                topologyKey: 'kubernetes.io/hostname',
+              }
+            : undefined,
+        inheritedMetadata: {
+          labels: { ...system.labels, ...meshOptOut.labels },
+          annotations: meshOptOut.annotations,
+        },
+        backup: backup
+          ? {
+              barmanObjectStore: {
+                // One folder per namespace: two clusters must never archive into the same path,
+                // and an ephemeral environment's cluster has the same name as its base's.
+                destinationPath: `${backup.destinationPath.replace(/\/*$/, '')}/${system.namespace}`,
+                endpointURL: backup.endpointUrl,
+                s3Credentials: {
+                  accessKeyId: { name: backup.credentialsSecret, key: BACKUP_CREDENTIAL_KEYS.accessKeyId },
+                  secretAccessKey: {
+                    name: backup.credentialsSecret,
+                    key: BACKUP_CREDENTIAL_KEYS.secretAccessKey,
+                  },
+                },
+                wal: { compression: 'gzip' },
+                data: { compression: 'gzip' },
+              },
+              retentionPolicy: `${backup.retentionDays}d`,
+            }
+          : undefined,
+      },
+    });
+
+    if (db.extensions.length > 0) {
+      // A Database resource manages extensions declaratively, also ones added after bootstrap.
+      new ApiObject(this, 'Database', {
+        apiVersion: CNPG,
+        kind: 'Database',
+        metadata: { name: db.clusterName },
+        spec: {
+          cluster: { name: db.clusterName },
+          name,
+          owner: name,
+          databaseReclaimPolicy: 'retain',
+          extensions: db.extensions.map((extension) => ({ name: extension, ensure: 'present' })),
+        },
+      });
+    }
+
+    if (backup) {
+      new ApiObject(this, 'ScheduledBackup', {
+        apiVersion: CNPG,
+        kind: 'ScheduledBackup',
+        metadata: { name: `${db.clusterName}-daily` },
+        spec: {
+          cluster: { name: db.clusterName },
+          schedule: BACKUP_SCHEDULE,
+          method: 'barmanObjectStore',
+          immediate: true,
+          backupOwnerReference: 'self',
+        },
+      });
+    }
+
+    new ApiObject(this, 'PodMonitor', {
+      apiVersion: MONITORING,
+      kind: 'PodMonitor',
+      metadata: { name: db.clusterName },
+      spec: {
+        selector: { matchLabels: { [DATABASE_POD_LABEL]: db.clusterName, 'cnpg.io/podRole': 'instance' } },
+        podMetricsEndpoints: [{ port: 'metrics' }],
+      },
+    });
+
+    if (env.database.pooler) {
+      const pooler = poolerName(db);
+      new ApiObject(this, 'Pooler', {
+        apiVersion: CNPG,
+        kind: 'Pooler',
+        metadata: { name: pooler },
+        spec: {
+          cluster: { name: db.clusterName },
+          type: 'rw',
+          instances: db.instances > 1 ? 2 : 1,
+          // Transaction pooling: the point of the pooler is many application connections on few
+          // server ones; applications keep no session state across transactions.
+          pgbouncer: {
+            poolMode: 'transaction',
+            parameters: { max_client_conn: '1000', default_pool_size: '20' },
+          },
+          template: {
+            metadata: {
+              labels: { ...system.labels, ...meshOptOut.labels },
+              annotations: meshOptOut.annotations,
+            },
+            // The operator merges this container by name into the one it writes; without it the
+            // namespace's container defaults (sized for application pods) would apply.
+            spec: { containers: [{ name: 'pgbouncer', resources: POOLER_RESOURCES }] },
+          },
+        },
+      });
+      new ApiObject(this, 'PoolerPodMonitor', {
+        apiVersion: MONITORING,
+        kind: 'PodMonitor',
+        metadata: { name: pooler },
+        spec: {
+          selector: { matchLabels: { [POOLER_POD_LABEL]: pooler } },
+          podMetricsEndpoints: [{ port: 'metrics' }],
+        },
+      });
+    }
+  }
+}
+
+function parametersFor(db: ResolvedDatabase): Record<string, string> {
+  // The operator adds a library to shared_preload_libraries when one of its settings is present;
+  // pg_stat_statements cannot be created as an extension otherwise.
+  const preload: Record<string, string> = db.extensions.includes('pg_stat_statements')
+    ? { 'pg_stat_statements.track': 'top' }
+    : {};
+  return { ...PLATFORM_POSTGRES_PARAMETERS, ...preload, ...db.parameters };
+}
+
+/** How a pod asks the environment's mesh to leave it alone. */
+function outOfMesh(system: ResolvedSystem): {
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+} {
+  return system.environment.mesh.provider === 'istio'
+    ? { labels: { 'sidecar.istio.io/inject': 'false' } }
+    : { annotations: { 'linkerd.io/inject': 'disabled' } };
+}
