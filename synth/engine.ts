@@ -10,6 +10,7 @@ import {
 import { renderVaultFiles } from '../constructs/vault-files';
 import { renderPlatform, renderSystem } from './render';
 import { readDirectory, replaceDirectory } from './output';
+import { CACHE_FILE, cacheManifest, type CacheManifest } from './cache';
 
 /** A request the user got wrong (unknown environment or system name): exit code 2. */
 export class UsageError extends Error {
@@ -40,6 +41,8 @@ export interface RenderedFile {
    * @default - none
    */
   readonly companions?: { readonly dir: string; readonly files: ReadonlyMap<string, string> };
+  /** Hash of the inputs this file was rendered from (see synth/fingerprint.ts). @default - not cached */
+  readonly hash?: string;
 }
 
 /** Where a system's Vault files go in its environment's folder. */
@@ -149,6 +152,11 @@ export function writeEnvironment(
     const prefix = `${f.companions.dir}/`;
     for (const name of [...contents.keys()]) if (name.startsWith(prefix)) contents.delete(name);
     for (const [name, content] of f.companions.files) contents.set(`${prefix}${name}`, content);
+  }
+  const previous = contents.get(CACHE_FILE);
+  contents.delete(CACHE_FILE);
+  if (files.some((f) => f.hash)) {
+    contents.set(CACHE_FILE, cacheManifest(contents, files, previous ? (JSON.parse(previous) as CacheManifest) : undefined));
   }
   replaceDirectory(
     outDir,

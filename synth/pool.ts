@@ -1,0 +1,70 @@
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import type { ResolvedSystem } from '../model';
+import { renderOne, type RenderReply, type RenderRequest } from './worker';
+
+export type Rendered = ReturnType<typeof renderOne>;
+
+/** How many systems a worker gets per message: enough to amortise the copy, small enough to balance. */
+const BATCH = 8;
+
+/** Below this many renders, starting workers costs more than it saves. */
+export const PARALLEL_THRESHOLD = 24;
+
+export function defaultJobs(): number {
+  return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
+}
+
+/**
+ * Renders systems on `jobs` worker threads, returning results in input order, so the output is
+ * byte-identical to a serial run. Each render is independent (one cdk8s App per system and
+ * environment), which is what makes the fan-out safe.
+ */
+export async function renderAll(systems: readonly ResolvedSystem[], jobs: number, onDone?: (n: number) => void): Promise<Rendered[]> {
+  if (jobs <= 1 || systems.length < PARALLEL_THRESHOLD) {
+    return systems.map((s, i) => {
+      const r = renderOne(s);
+      onDone?.(i + 1);
+      return r;
+    });
+  }
+  const results: Rendered[] = new Array(systems.length);
+  const batches: { id: number; start: number; systems: ResolvedSystem[] }[] = [];
+  for (let start = 0; start < systems.length; start += BATCH) {
+    batches.push({ id: batches.length, start, systems: systems.slice(start, start + BATCH) as ResolvedSystem[] });
+  }
+  const workers = Array.from({ length: Math.min(jobs, batches.length) }, () => new Worker(path.join(__dirname, 'worker-entry.js')));
+  let next = 0;
+  let done = 0;
+  try {
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const send = () => {
+              if (next >= batches.length) return resolve();
+              const batch = batches[next++];
+              worker.postMessage({ id: batch.id, systems: batch.systems } satisfies RenderRequest);
+            };
+            worker.on('message', (reply: RenderReply) => {
+              if (reply.error) return reject(new Error(`rendering in a worker failed: ${reply.error}`));
+              const batch = batches[reply.id];
+              reply.results!.forEach((r, i) => (results[batch.start + i] = r));
+              done += reply.results!.length;
+              onDone?.(done);
+              send();
+            });
+            worker.on('error', reject);
+            worker.on('exit', (code) => {
+              if (code !== 0) reject(new Error(`a render worker exited with code ${code}`));
+            });
+            send();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return results;
+}
