@@ -13,7 +13,10 @@ export interface CacheManifest {
 }
 
 /** The previous run's output and manifest, when the manifest is from this very toolkit. */
-export function readCache(outDir: string, env: string): { manifest: CacheManifest; files: Map<string, string> } | undefined {
+export function readCache(
+  outDir: string,
+  env: string,
+): { manifest: CacheManifest; files: Map<string, string> } | undefined {
   const manifestPath = path.join(outDir, env, CACHE_FILE);
   if (!fs.existsSync(manifestPath)) return undefined;
   try {
@@ -27,7 +30,11 @@ export function readCache(outDir: string, env: string): { manifest: CacheManifes
 }
 
 /** The manifest to write beside an environment's files. */
-export function cacheManifest(files: ReadonlyMap<string, string>, rendered: readonly RenderedFile[], previous?: CacheManifest): string {
+export function cacheManifest(
+  files: ReadonlyMap<string, string>,
+  rendered: readonly RenderedFile[],
+  previous?: CacheManifest,
+): string {
   const entries: Record<string, string> = { ...(previous?.files ?? {}) };
   for (const f of rendered) if (f.hash) entries[f.file] = f.hash;
   for (const name of Object.keys(entries)) if (!files.has(name)) delete entries[name];

@@ -156,7 +156,10 @@ export function writeEnvironment(
   const previous = contents.get(CACHE_FILE);
   contents.delete(CACHE_FILE);
   if (files.some((f) => f.hash)) {
-    contents.set(CACHE_FILE, cacheManifest(contents, files, previous ? (JSON.parse(previous) as CacheManifest) : undefined));
+    contents.set(
+      CACHE_FILE,
+      cacheManifest(contents, files, previous ? (JSON.parse(previous) as CacheManifest) : undefined),
+    );
   }
   replaceDirectory(
     outDir,

@@ -22,18 +22,26 @@ export function toolkitFingerprint(): string {
     if (fs.existsSync(p)) hash.update(file).update(fs.readFileSync(p));
   }
   const walk = (dir: string) => {
-    for (const entry of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const entry of fs
+      .readdirSync(dir, { withFileTypes: true })
+      .sort((a, b) => (a.name < b.name ? -1 : 1))) {
       const p = path.join(dir, entry.name);
       if (entry.isDirectory()) walk(p);
-      else if (SOURCE_FILE.test(entry.name)) hash.update(path.relative(PROJECT_ROOT, p)).update(fs.readFileSync(p));
+      else if (SOURCE_FILE.test(entry.name))
+        hash.update(path.relative(PROJECT_ROOT, p)).update(fs.readFileSync(p));
     }
   };
-  for (const dir of SOURCES) if (fs.existsSync(path.join(PROJECT_ROOT, dir))) walk(path.join(PROJECT_ROOT, dir));
+  for (const dir of SOURCES)
+    if (fs.existsSync(path.join(PROJECT_ROOT, dir))) walk(path.join(PROJECT_ROOT, dir));
   cached = hash.digest('hex');
   return cached;
 }
 
 /** The content hash of one render's inputs: the resolved value and the toolkit. */
 export function inputHash(value: unknown): string {
-  return createHash('sha256').update(toolkitFingerprint()).update(JSON.stringify(value)).digest('hex').slice(0, 32);
+  return createHash('sha256')
+    .update(toolkitFingerprint())
+    .update(JSON.stringify(value))
+    .digest('hex')
+    .slice(0, 32);
 }

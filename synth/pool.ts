@@ -21,7 +21,11 @@ export function defaultJobs(): number {
  * byte-identical to a serial run. Each render is independent (one cdk8s App per system and
  * environment), which is what makes the fan-out safe.
  */
-export async function renderAll(systems: readonly ResolvedSystem[], jobs: number, onDone?: (n: number) => void): Promise<Rendered[]> {
+export async function renderAll(
+  systems: readonly ResolvedSystem[],
+  jobs: number,
+  onDone?: (n: number) => void,
+): Promise<Rendered[]> {
   if (jobs <= 1 || systems.length < PARALLEL_THRESHOLD) {
     return systems.map((s, i) => {
       const r = renderOne(s);
@@ -32,9 +36,16 @@ export async function renderAll(systems: readonly ResolvedSystem[], jobs: number
   const results: Rendered[] = new Array(systems.length);
   const batches: { id: number; start: number; systems: ResolvedSystem[] }[] = [];
   for (let start = 0; start < systems.length; start += BATCH) {
-    batches.push({ id: batches.length, start, systems: systems.slice(start, start + BATCH) as ResolvedSystem[] });
+    batches.push({
+      id: batches.length,
+      start,
+      systems: systems.slice(start, start + BATCH) as ResolvedSystem[],
+    });
   }
-  const workers = Array.from({ length: Math.min(jobs, batches.length) }, () => new Worker(path.join(__dirname, 'worker-entry.js')));
+  const workers = Array.from(
+    { length: Math.min(jobs, batches.length) },
+    () => new Worker(path.join(__dirname, 'worker-entry.js')),
+  );
   let next = 0;
   let done = 0;
   try {

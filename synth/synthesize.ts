@@ -1,4 +1,11 @@
-import { fleetHostnames, resolve, type Environment, type Fleet, type ResolvedSystem, type System } from '../model';
+import {
+  fleetHostnames,
+  resolve,
+  type Environment,
+  type Fleet,
+  type ResolvedSystem,
+  type System,
+} from '../model';
 import { countDocuments, PLATFORM_FILE, vaultDir, type RenderedFile } from './engine';
 import { readCache } from './cache';
 import { inputHash } from './fingerprint';
@@ -52,7 +59,13 @@ export async function synthesize(
       const content = cached ? cached.get(PLATFORM_FILE)! : renderPlatform(env, hostnames);
       if (cached) reused++;
       else rendered++;
-      out.push({ environment: env.name, file: PLATFORM_FILE, content, objects: countDocuments(content), hash });
+      out.push({
+        environment: env.name,
+        file: PLATFORM_FILE,
+        content,
+        objects: countDocuments(content),
+        hash,
+      });
     }
 
     for (const system of ordered) {
@@ -63,7 +76,15 @@ export async function synthesize(
       if (cached) {
         reused++;
         const content = cached.get(file)!;
-        out.push({ environment: env.name, file, system: system.name, content, objects: countDocuments(content), hash, companions: companionsFrom(cached, system.name) });
+        out.push({
+          environment: env.name,
+          file,
+          system: system.name,
+          content,
+          objects: countDocuments(content),
+          hash,
+          companions: companionsFrom(cached, system.name),
+        });
       } else {
         pending.push({ env: env.name, slot: out.length, resolved, hash });
         out.push(undefined as unknown as RenderedFile);
@@ -96,7 +117,7 @@ export async function synthesize(
 function companionsFrom(files: ReadonlyMap<string, string>, system: string): RenderedFile['companions'] {
   const prefix = `${vaultDir(system)}/`;
   const out = new Map<string, string>();
-  for (const [name, content] of files) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), content);
+  for (const [name, content] of files)
+    if (name.startsWith(prefix)) out.set(name.slice(prefix.length), content);
   return { dir: vaultDir(system), files: out };
 }
-

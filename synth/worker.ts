@@ -25,6 +25,9 @@ parentPort?.on('message', (request: RenderRequest) => {
     const reply: RenderReply = { id: request.id, results: request.systems.map(renderOne) };
     parentPort!.postMessage(reply);
   } catch (error) {
-    parentPort!.postMessage({ id: request.id, error: (error as Error).stack ?? String(error) } satisfies RenderReply);
+    parentPort!.postMessage({
+      id: request.id,
+      error: (error as Error).stack ?? String(error),
+    } satisfies RenderReply);
   }
 });
