@@ -1,0 +1,157 @@
+/**
+ * `npm run bench [-- --quick] [-- --json]`: synthesis of synthetic fleets with every feature on,
+ * against two baselines measured in the same run on the same objects: the floor (serializing the
+ * final objects with the `yaml` package alone) and the naive approach (one cdk8s App holding
+ * everything). Each measurement runs in its own process so its peak memory is its own.
+ * Writes the table and the machine it ran on into bench/README.md.
+ */
+import { execFileSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { defaultJobs } from '../synth/pool';
+
+interface Sample {
+  ms: number;
+  objects?: number;
+  maxRssMb: number;
+  rendered?: number;
+  reused?: number;
+}
+
+const args = process.argv.slice(2);
+if (args.includes('--help') || args.includes('-h')) {
+  process.stdout.write(`Usage: npm run bench [-- --quick] [-- --json] [-- --no-readme]
+
+Measures full synthesis (parallel and serial), the yaml floor, the naive single
+App, an incremental run after a one-system change, and policy validation, at
+N = 10, 100 and 400 systems of 10 services (--quick: 10 and 40), across the
+four environments. Prints ratios; writes bench/README.md unless --no-readme or --json.
+`);
+  process.exit(0);
+}
+const quick = args.includes('--quick');
+const json = args.includes('--json');
+const sizes = quick ? [10, 40] : [10, 100, 400];
+const jobs = defaultJobs();
+const root = path.resolve(__dirname, '..');
+
+function measure(mode: string, n: number, jobCount?: number): Sample {
+  const out = execFileSync(
+    process.execPath,
+    [
+      path.join(root, 'bin/run-ts.js'),
+      path.join(root, 'bench/measure.ts'),
+      mode,
+      String(n),
+      ...(jobCount ? [String(jobCount)] : []),
+    ],
+    {
+      cwd: root,
+      encoding: 'utf8',
+      maxBuffer: 16 * 1024 * 1024,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  return JSON.parse(out.trim().split('\n').pop()!) as Sample;
+}
+
+const log = (line: string) => {
+  if (!json) process.stderr.write(`${line}\n`);
+};
+
+interface Row {
+  systems: number;
+  objects: number;
+  synthMs: number;
+  serialMs: number;
+  floorMs: number;
+  naiveMs: number;
+  incrementalMs: number;
+  incrementalRendered: number;
+  validateMsPer1000: number;
+  synthRssMb: number;
+  serialRssMb: number;
+}
+
+const rows: Row[] = [];
+for (const n of sizes) {
+  log(`N=${n}: synth (${jobs} workers)`);
+  const synth = measure('synth', n, jobs);
+  log(`N=${n}: synth (serial)`);
+  const serial = measure('synth', n, 1);
+  log(`N=${n}: floor`);
+  const floor = measure('floor', n);
+  log(`N=${n}: naive`);
+  const naive = measure('naive', n);
+  log(`N=${n}: incremental`);
+  const incremental = measure('incremental', n, jobs);
+  log(`N=${n}: validate`);
+  const validate = measure('validate', n);
+  rows.push({
+    systems: n,
+    objects: synth.objects ?? 0,
+    synthMs: synth.ms,
+    serialMs: serial.ms,
+    floorMs: floor.ms,
+    naiveMs: naive.ms,
+    incrementalMs: incremental.ms,
+    incrementalRendered: incremental.rendered ?? 0,
+    validateMsPer1000: (validate.ms / (validate.objects ?? 1)) * 1000,
+    synthRssMb: synth.maxRssMb,
+    serialRssMb: serial.maxRssMb,
+  });
+}
+
+const last = rows[rows.length - 1];
+const byN = (n: number) => rows.find((r) => r.systems === n);
+const r100 = byN(quick ? 10 : 100)!;
+const ratios = {
+  synthOverFloor: last.synthMs / last.floorMs,
+  naiveOverSynth: last.naiveMs / last.synthMs,
+  scaling: last.synthMs / r100.synthMs,
+  scalingSystems: last.systems / r100.systems,
+  parallelSpeedup: last.serialMs / last.synthMs,
+  incrementalOverFull: last.incrementalMs / last.synthMs,
+  serialMbPer1000Objects: (last.serialRssMb / last.objects) * 1000,
+};
+
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+
+if (json) {
+  process.stdout.write(`${JSON.stringify({ machine, jobs, rows, ratios }, null, 2)}\n`);
+  process.exit(0);
+}
+
+const f = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
+const table = [
+  '| systems | objects | synth (parallel) | synth (serial) | floor (yaml only) | naive (one App) | incremental, 1 changed | validate / 1,000 objects | peak RSS parallel / serial |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  ...rows.map(
+    (r) =>
+      `| ${r.systems} | ${r.objects} | ${f(r.synthMs)} | ${f(r.serialMs)} | ${f(r.floorMs)} | ${f(r.naiveMs)} | ${f(r.incrementalMs)} (${r.incrementalRendered} rendered) | ${f(r.validateMsPer1000)} | ${r.synthRssMb.toFixed(0)} / ${r.serialRssMb.toFixed(0)} MB |`,
+  ),
+].join('\n');
+const ratioLines = [
+  `- synth / floor at N=${last.systems}: **${ratios.synthOverFloor.toFixed(2)}** (target <= 2)`,
+  `- naive / synth at N=${last.systems}: **${ratios.naiveOverSynth.toFixed(2)}**`,
+  `- t(${last.systems}) / t(${r100.systems}): **${ratios.scaling.toFixed(2)}** (linear would be ${ratios.scalingSystems}; target <= ${(ratios.scalingSystems * 1.1).toFixed(1)})`,
+  `- parallel speed-up (serial / parallel, ${jobs} workers) at N=${last.systems}: **${ratios.parallelSpeedup.toFixed(2)}** (target >= 1.6)`,
+  `- incremental / full after a one-system change at N=${last.systems}: **${(ratios.incrementalOverFull * 100).toFixed(1)}%** (target < 10%)`,
+  `- peak memory of a serial run per 1,000 objects at N=${last.systems}: **${ratios.serialMbPer1000Objects.toFixed(1)} MB**`,
+].join('\n');
+
+process.stdout.write(`${table}\n\n${ratioLines}\n\nmachine: ${machine}\n`);
+
+if (!args.includes('--no-readme')) {
+  const readme = path.join(root, 'bench', 'README.md');
+  const text = fs.readFileSync(readme, 'utf8');
+  const begin = '<!-- results:begin -->';
+  const end = '<!-- results:end -->';
+  const block = `${begin}\nLast run (\`npm run bench${quick ? ' -- --quick' : ''}\`), ${new Date().toISOString().slice(0, 10)}, on ${machine}:\n\n${table}\n\n${ratioLines}\n${end}`;
+  fs.writeFileSync(
+    readme,
+    text.includes(begin) ? text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), block) : `${text}\n${block}\n`,
+  );
+  process.stderr.write(`wrote ${path.relative(root, readme)}\n`);
+}

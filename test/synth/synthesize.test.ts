@@ -1,0 +1,82 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { syntheticFleet } from '../../bench/fleet';
+import dev from '../../environments/dev';
+import prod from '../../environments/prod';
+import { parseFleet, type Fleet } from '../../model';
+import { writeEnvironment, type RenderedFile } from '../../synth/engine';
+import { PARALLEL_THRESHOLD } from '../../synth/pool';
+import { synthesize } from '../../synth/synthesize';
+
+const SYSTEMS = 15;
+
+function contents(files: ReadonlyMap<string, RenderedFile[]>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [env, list] of files) {
+    for (const f of list) {
+      out[`${env}/${f.file}`] = f.content;
+      for (const [name, content] of f.companions?.files ?? [])
+        out[`${env}/${f.companions!.dir}/${name}`] = content;
+    }
+  }
+  return out;
+}
+
+describe('synthesize', () => {
+  let fleet: Fleet;
+  let serial: Record<string, string>;
+  let out: string;
+
+  beforeAll(async () => {
+    fleet = parseFleet(syntheticFleet(SYSTEMS), [dev, prod]);
+    serial = contents((await synthesize(fleet, fleet.environments, fleet.systems, { jobs: 1 })).files);
+    out = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-incremental-'));
+  }, 120_000);
+  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+
+  it('renders on worker threads exactly what a serial run renders', async () => {
+    expect(SYSTEMS * 2).toBeGreaterThanOrEqual(PARALLEL_THRESHOLD);
+    const parallel = await synthesize(fleet, fleet.environments, fleet.systems, { jobs: 2 });
+    expect(parallel.rendered).toBe(SYSTEMS * 2 + 2);
+    expect(contents(parallel.files)).toEqual(serial);
+  }, 120_000);
+
+  it('after a one-system change renders only that system, and the result equals a full run', async () => {
+    const first = await synthesize(fleet, fleet.environments, fleet.systems, { jobs: 1 });
+    for (const [env, files] of first.files) writeEnvironment(out, env, files, false);
+
+    const changedInput = syntheticFleet(SYSTEMS);
+    changedInput[4].services['svc-2'].image = 'registry.acme.example/sys-0004/svc-2:7.7.7';
+    const changed = parseFleet(changedInput, [dev, prod]);
+    const incremental = await synthesize(changed, changed.environments, changed.systems, {
+      jobs: 1,
+      cacheFrom: out,
+    });
+    expect({ rendered: incremental.rendered, reused: incremental.reused }).toEqual({
+      rendered: 2,
+      reused: SYSTEMS * 2,
+    });
+
+    const full = await synthesize(changed, changed.environments, changed.systems, { jobs: 1 });
+    expect(contents(incremental.files)).toEqual(contents(full.files));
+    expect(contents(incremental.files)).not.toEqual(serial);
+  }, 120_000);
+
+  it('re-renders a system whose callers changed, because its policies name them', async () => {
+    const changedInput = syntheticFleet(SYSTEMS);
+    // sys-0006's svc-0 now also calls sys-0008's svc-2: sys-0008 must admit it.
+    changedInput[6].services['svc-0'].calls = [
+      ...(changedInput[6].services['svc-0'].calls ?? []),
+      'sys-0008/svc-2',
+    ];
+    const changed = parseFleet(changedInput, [dev, prod]);
+    const incremental = await synthesize(changed, changed.environments, changed.systems, {
+      jobs: 1,
+      cacheFrom: out,
+    });
+    const full = await synthesize(changed, changed.environments, changed.systems, { jobs: 1 });
+    expect(incremental.rendered).toBe(4);
+    expect(contents(incremental.files)).toEqual(contents(full.files));
+  }, 120_000);
+});
