@@ -75,14 +75,6 @@ export async function openStack(
     { stackName: environment.name, projectName: PROJECT_NAME, program },
     await workspaceOptions(options.onOutput),
   );
-  if (environment.ephemeral) {
-    // Recorded on the stack so `env list` and `env gc` work without the declarations.
-    await stack.setAllConfig({
-      'syskit:base': { value: environment.ephemeral.base },
-      'syskit:ttlHours': { value: String(environment.ephemeral.ttlHours) },
-      'syskit:createdAt': { value: environment.ephemeral.createdAt },
-    });
-  }
   return stack;
 }
 

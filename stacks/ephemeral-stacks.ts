@@ -14,17 +14,15 @@ export async function listEphemeral(log?: (line: string) => void): Promise<Ephem
   const workspace = await LocalWorkspace.create(await workspaceOptions(log));
   const out: EphemeralStack[] = [];
   for (const summary of await workspace.listStacks()) {
-    const config = await workspace.getAllConfig(summary.name);
-    const base = config['syskit:base']?.value;
-    const createdAt = config['syskit:createdAt']?.value;
-    const ttlHours = Number(config['syskit:ttlHours']?.value);
-    if (!base || !createdAt || !(ttlHours > 0)) continue;
-    const created = new Date(createdAt);
+    const recorded = (await workspace.stackOutputs(summary.name)).ephemeral?.value as
+      { base?: string; ttlHours?: number; createdAt?: string } | undefined;
+    if (!recorded?.base || !recorded.createdAt || !(Number(recorded.ttlHours) > 0)) continue;
+    const created = new Date(recorded.createdAt);
     out.push({
       name: summary.name,
-      base,
+      base: recorded.base,
       createdAt: created,
-      expiresAt: new Date(created.getTime() + ttlHours * 3600_000),
+      expiresAt: new Date(created.getTime() + Number(recorded.ttlHours) * 3600_000),
     });
   }
   return out.sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.name < b.name ? -1 : 1));

@@ -30,6 +30,11 @@ export interface EnvironmentProgramArgs {
 export interface EnvironmentOutputs {
   readonly namespaces: string[];
   readonly urls: string[];
+  /**
+   * Set for ephemeral environments and kept in the stack's state, so `env list` and `env gc`
+   * work from the backend alone, without the declarations or a checkout of the branch.
+   */
+  readonly ephemeral?: { base: string; ttlHours: number; createdAt: string };
 }
 
 /**
@@ -83,7 +88,11 @@ export function environmentProgram(args: EnvironmentProgramArgs): () => Promise<
       for (const service of resolved.services)
         for (const route of service.routes) urls.add(`https://${route.host}${route.path}`);
     }
-    return { namespaces, urls: [...urls].sort() };
+    return {
+      namespaces,
+      urls: [...urls].sort(),
+      ...(env.ephemeral ? { ephemeral: { ...env.ephemeral } } : {}),
+    };
   };
 }
 

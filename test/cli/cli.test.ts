@@ -81,6 +81,17 @@ describe('syskit synth', () => {
     expect(templates).toBeGreaterThan(40);
   });
 
+  it('renders nothing again when nothing changed, and everything with --force', async () => {
+    const before = snapshot(out);
+    const again = await run('synth', '--out', out);
+    expect(again.code).toBe(0);
+    expect(again.out.split('\n').pop()).toBe('0 rendered, 16 unchanged since the last run');
+    const forced = await run('synth', '--out', out, '--force', '--jobs', '1');
+    expect(forced.out).not.toContain('unchanged');
+    expect(snapshot(out)).toEqual(before);
+    expect(await run('synth', '--out', out, '--jobs', '0')).toMatchObject({ code: 2, err: 'syskit: --jobs expects a whole number of at least 1, got "0"' });
+  });
+
   it('renders only the selected system and environment, keeping the others as they were', async () => {
     const before = snapshot(out);
     const marker = path.join(out, 'qa', 'identity.yaml');
@@ -91,7 +102,9 @@ describe('syskit synth', () => {
       (n, f) => n + before[f].split('\n---\n').length,
       0,
     );
-    expect(result.out).toBe(`qa: 1 system and the platform, ${objects} objects -> ${out}/qa/`);
+    expect(result.out).toBe(
+      `qa: 1 system and the platform, ${objects} objects -> ${out}/qa/\n0 rendered, 2 unchanged since the last run`,
+    );
     expect(fs.readFileSync(marker, 'utf8').endsWith('# hand edit\n')).toBe(true);
     fs.writeFileSync(marker, before['qa/identity.yaml']);
     expect(snapshot(out)).toEqual(before);

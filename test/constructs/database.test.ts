@@ -1,5 +1,5 @@
-import { Testing } from 'cdk8s';
 import dev from '../../environments/dev';
+import { testChart } from '../cdk8s';
 import staging from '../../environments/staging';
 import prod from '../../environments/prod';
 import { SystemDatabase } from '../../constructs/database';
@@ -196,7 +196,7 @@ describe('SystemDatabase', () => {
   });
 
   it('fails a system without a database', () => {
-    expect(() => new SystemDatabase(Testing.chart(), 'db', { system: resolveIn(dev, 'accounts') })).toThrow(
+    expect(() => new SystemDatabase(testChart(), 'db', { system: resolveIn(dev, 'accounts') })).toThrow(
       'system "accounts" declares no database; leave SystemDatabase out',
     );
   });
@@ -204,7 +204,7 @@ describe('SystemDatabase', () => {
   it('fails a major version without a pinned image', () => {
     const system = resolveIn(dev);
     const old = { ...system, database: { ...system.database!, version: '14' } };
-    expect(() => new SystemDatabase(Testing.chart(), 'db', { system: old })).toThrow(
+    expect(() => new SystemDatabase(testChart(), 'db', { system: old })).toThrow(
       'no pinned PostgreSQL image for major version "14"; expected one of 15, 16, 17, 18',
     );
   });

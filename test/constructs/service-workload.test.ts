@@ -1,11 +1,11 @@
-import { Testing } from 'cdk8s';
 import { ServiceWorkload } from '../../constructs/service-workload';
+import { testChart } from '../cdk8s';
 import { restrictedViolations } from '../pod-templates';
 import { resolveFixture } from '../fixtures/fleet';
 
 function render(service: 'orders' | 'payments', env: 'dev' | 'prod' = 'dev') {
   const system = resolveFixture('shop', env);
-  const chart = Testing.chart();
+  const chart = testChart();
   new ServiceWorkload(chart, 'w', { service: system.services.find((s) => s.name === service)! });
   const objects = chart.toJson() as any[];
   return (kind: string) => objects.filter((o) => o.kind === kind);

@@ -1,10 +1,10 @@
-import { Testing } from 'cdk8s';
 import { SystemChart } from '../../constructs/system-chart';
+import { testApp } from '../cdk8s';
 import { podTemplates, restrictedViolations } from '../pod-templates';
 import { resolveFixture } from '../fixtures/fleet';
 
 function objects(env: 'dev' | 'prod' = 'dev'): any[] {
-  const app = Testing.app();
+  const app = testApp();
   return new SystemChart(app, 'shop', { system: resolveFixture('shop', env) }).toJson();
 }
 

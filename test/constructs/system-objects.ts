@@ -1,5 +1,5 @@
-import { Testing } from 'cdk8s';
 import { SystemChart } from '../../constructs/system-chart';
+import { testApp } from '../cdk8s';
 import {
   parseFleet,
   resolve,
@@ -21,7 +21,7 @@ export function resolveIn(
 
 /** Every object the SystemChart writes for a resolved system. */
 export function chartObjects(system: ResolvedSystem): any[] {
-  return new SystemChart(Testing.app(), system.name, { system }).toJson();
+  return new SystemChart(testApp(), system.name, { system }).toJson();
 }
 
 /** A per-pull-request environment on top of a long-lived one, as the ephemeral tooling makes it. */

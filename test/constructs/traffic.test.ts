@@ -1,5 +1,5 @@
-import { Testing } from 'cdk8s';
 import { SystemChart } from '../../constructs/system-chart';
+import { testApp } from '../cdk8s';
 import { PlatformChart } from '../../constructs/platform-chart';
 import { parseFleet, resolve } from '../../model';
 import dev from '../../environments/dev';
@@ -8,7 +8,7 @@ import { accounts, shop } from '../fixtures/fleet';
 
 function systemObjects(name: 'shop' | 'accounts', env: any = dev): any[] {
   const fleet = parseFleet([shop, accounts], [env]);
-  return new SystemChart(Testing.app(), name, {
+  return new SystemChart(testApp(), name, {
     system: resolve(fleet.byName.get(name)!, fleet.environments[0], fleet),
   }).toJson();
 }
@@ -205,7 +205,7 @@ describe('gateway routes', () => {
       },
     };
     const fleet = parseFleet([open, accounts], [dev]);
-    const objs = new SystemChart(Testing.app(), 'shop', {
+    const objs = new SystemChart(testApp(), 'shop', {
       system: resolve(fleet.byName.get('shop')!, fleet.environments[0], fleet),
     }).toJson();
     expect(objs.filter((o: any) => o.kind === 'KongPlugin' && o.plugin === 'jwt')).toEqual([]);
@@ -215,7 +215,7 @@ describe('gateway routes', () => {
 describe('PlatformChart', () => {
   const objects = (): any[] => {
     const env = parseFleet([], [prod]).environments[0];
-    return new PlatformChart(Testing.app(), 'platform', {
+    return new PlatformChart(testApp(), 'platform', {
       environment: env,
       hostnames: ['shop.acme.example'],
     }).toJson();

@@ -1,5 +1,5 @@
-import { Testing } from 'cdk8s';
 import { SystemChart } from '../../constructs/system-chart';
+import { testApp } from '../cdk8s';
 import { deriveEphemeral, expiresAt, parseTtl } from '../../environments/ephemeral';
 import dev from '../../environments/dev';
 import prod from '../../environments/prod';
@@ -12,7 +12,7 @@ const createdAt = new Date('2026-01-01T00:00:00Z');
 function objectsIn(env: any): any[] {
   const fleet = parseFleet([shop, accounts], [env]);
   return fleet.systems.flatMap((s) =>
-    new SystemChart(Testing.app(), s.name, { system: resolve(s, fleet.environments[0], fleet) }).toJson(),
+    new SystemChart(testApp(), s.name, { system: resolve(s, fleet.environments[0], fleet) }).toJson(),
   );
 }
 

@@ -82,5 +82,7 @@ describe('environment program (Pulumi mocks)', () => {
     expect(added.filter((r) => r.type === 'syskit:index:Platform')).toEqual([]);
     expect(result.namespaces).toEqual(['shop-pr-9', 'accounts-pr-9']);
     expect(result.urls).toEqual(['https://pr-9-shop.dev.acme.example/v1/orders']);
+    // Recorded in the stack's outputs for `env list` and `env gc`.
+    expect(result.ephemeral).toEqual({ base: 'dev', ttlHours: 48, createdAt: env.ephemeral!.createdAt });
   });
 });
