@@ -89,7 +89,10 @@ describe('syskit synth', () => {
     const forced = await run('synth', '--out', out, '--force', '--jobs', '1');
     expect(forced.out).not.toContain('unchanged');
     expect(snapshot(out)).toEqual(before);
-    expect(await run('synth', '--out', out, '--jobs', '0')).toMatchObject({ code: 2, err: 'syskit: --jobs expects a whole number of at least 1, got "0"' });
+    expect(await run('synth', '--out', out, '--jobs', '0')).toMatchObject({
+      code: 2,
+      err: 'syskit: --jobs expects a whole number of at least 1, got "0"',
+    });
   });
 
   it('renders only the selected system and environment, keeping the others as they were', async () => {
