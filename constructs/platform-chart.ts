@@ -128,7 +128,7 @@ export class PlatformChart extends Chart {
     });
 
     const idp = env.identityProvider;
-    if (idp.publicKey) {
+    if (idp?.publicKey) {
       // Kong's open-source jwt plugin verifies tokens with a consumer's credential; the issuer is
       // the credential's key (matched against the token's `iss`), the realm's public key its secret.
       // The key is public; the Secret lives in the gateway's namespace, never in a system's.

@@ -45,5 +45,5 @@ UIZlaraqlRhbxA1O6qlAUMD2ProIW2UODEEbQybkFwZo+w0VAFG0CmnHEpluOO1m
       credentialsSecret: 'db-backup-credentials',
     },
   },
-  kafka: { cluster: 'events', namespace: 'kafka', replicas: 3, retentionHours: 168 },
+  kafka: { cluster: 'events', namespace: 'kafka', replicas: 3, retentionHours: 168, minPartitions: 3 },
 });

@@ -42,5 +42,5 @@ wQIDAQAB
       credentialsSecret: 'db-backup-credentials',
     },
   },
-  kafka: { cluster: 'events', namespace: 'kafka', replicas: 3, retentionHours: 72 },
+  kafka: { cluster: 'events', namespace: 'kafka', replicas: 3, retentionHours: 72, minPartitions: 3 },
 });

@@ -56,6 +56,7 @@ export const environmentSchema = z.strictObject({
   domain: hostname,
   /** cert-manager ClusterIssuer that signs the gateway's certificate. */
   tlsIssuer: z.string().regex(DNS_LABEL),
+  /** Who signs the tokens routes with `auth: 'jwt'` accept. @default - no JWT routes allowed */
   identityProvider: z
     .strictObject({
       issuer: z.string().url(),
@@ -65,9 +66,12 @@ export const environmentSchema = z.strictObject({
       /** @default - the environment's domain */
       audience: z.string().optional(),
     })
-    .refine((idp) => idp.jwksUri !== undefined || idp.publicKey !== undefined, {
-      error: 'declare jwksUri or publicKey so the gateway can verify tokens',
-    }),
+    .refine((idp) => idp.publicKey !== undefined, {
+      error:
+        "declare publicKey (PEM): open-source Kong's jwt plugin verifies tokens with the provider's public key",
+      path: ['publicKey'],
+    })
+    .optional(),
   mesh: z
     .strictObject({
       provider: z.enum(['istio', 'linkerd']).default('istio'),
@@ -117,8 +121,10 @@ export const environmentSchema = z.strictObject({
       namespace: z.string().default('kafka'),
       replicas: z.number().int().min(1).default(1),
       retentionHours: z.number().int().positive().default(24),
+      /** Fewest partitions a topic may have here (consumer parallelism in production). @default 1 */
+      minPartitions: z.number().int().min(1).default(1),
     })
-    .default({ cluster: 'events', namespace: 'kafka', replicas: 1, retentionHours: 24 }),
+    .default({ cluster: 'events', namespace: 'kafka', replicas: 1, retentionHours: 24, minPartitions: 1 }),
   vault: z
     .strictObject({
       address: z.string().url().default('http://vault.vault.svc:8200'),

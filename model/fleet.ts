@@ -114,6 +114,21 @@ function lenientSystem(input: unknown): System | undefined {
   } as unknown as System;
 }
 
+/** Vault paths a system may read: under its own name, right after the mount (KV v1 or v2). */
+function ownsSecretPath(system: string, vaultPath: string): boolean {
+  const segments = vaultPath.split('/');
+  const at = segments[1] === 'data' || segments[1] === 'metadata' ? 2 : 1;
+  return segments[at] === system && segments.length > at + 1;
+}
+
+function publishers(system: System): Set<string> {
+  const out = new Set<string>();
+  for (const w of [...Object.values(system.services), ...Object.values(system.jobs ?? {})]) {
+    for (const topic of w.topics?.publishes ?? []) out.add(topic);
+  }
+  return out;
+}
+
 function nameOf(input: unknown): string | undefined {
   if (typeof input === 'object' && input !== null && typeof (input as { name?: unknown }).name === 'string') {
     return (input as { name: string }).name;
@@ -183,8 +198,21 @@ function checkSystem(
           path: `${path}.topics.consumes[${i}]`,
           message: `topic "${ref.name}" is not declared by system "${ref.system}"${didYouMean(ref.name, Object.keys(owner.topics))}`,
         });
+      } else if (!publishers(owner).has(ref.name)) {
+        issues.push({
+          path: `${path}.topics.consumes[${i}]`,
+          message: `no workload of system "${ref.system}" publishes topic "${ref.name}"; declare it under a service's topics.publishes`,
+        });
       }
     });
+    for (const [secret, vaultPath] of Object.entries(workload.secrets ?? {})) {
+      if (typeof vaultPath === 'string' && !ownsSecretPath(system.name, vaultPath)) {
+        issues.push({
+          path: `${path}.secrets.${secret}`,
+          message: `"${vaultPath}" is outside the system's own prefix; expected "<mount>/data/${system.name}/..." or "<mount>/${system.name}/..."`,
+        });
+      }
+    }
     for (const key of Object.keys(workload.env ?? {}).sort()) {
       if (SECRET_LOOKING_KEY.test(key)) {
         issues.push({
@@ -232,6 +260,28 @@ function checkEnvironment(
 ): Issue[] {
   const issues: Issue[] = [];
   const root = `environments.${env.name}`;
+  for (const system of systems) {
+    for (const [topic, spec] of Object.entries(system.topics ?? {})) {
+      const partitions = (spec as { partitions?: number }).partitions ?? 3;
+      if (partitions < env.kafka.minPartitions) {
+        issues.push({
+          path: `${system.name}.topics.${topic}.partitions`,
+          message: `${partitions} is below the minimum of ${env.kafka.minPartitions} partitions in environment ${env.name}`,
+        });
+      }
+    }
+    if (env.identityProvider) continue;
+    for (const [serviceName, service] of Object.entries(system.services)) {
+      (service.routes ?? []).forEach((route, i) => {
+        if ((route as { auth?: string }).auth !== 'none') {
+          issues.push({
+            path: `${system.name}.services.${serviceName}.routes[${i}].auth`,
+            message: `environment ${env.name} has no identityProvider to validate JWTs; declare one there, or write auth: 'none' for a public route`,
+          });
+        }
+      });
+    }
+  }
   for (const [systemName, override] of Object.entries(env.overrides)) {
     const system = byName.get(systemName);
     if (system === undefined) {

@@ -106,6 +106,7 @@ describe('fleet validation', () => {
   it('fails publishing a topic the system does not declare', () => {
     const issues = issuesOf([withOrders({ topics: { publishes: ['order-event'] } }), accounts]);
     expect(lines(issues)).toEqual([
+      'accounts.services.profiles.topics.consumes[0]: no workload of system "shop" publishes topic "order-events"; declare it under a service\'s topics.publishes',
       'shop.services.orders.topics.publishes[0]: unknown topic "order-event"; a service publishes only topics its system declares under shop.topics (did you mean "order-events"?)',
     ]);
   });
@@ -141,7 +142,41 @@ describe('fleet validation', () => {
     const env = { ...dev, identityProvider: { issuer: 'https://id.example/realms/x' } };
     const issues = issuesOf([shop, accounts], [env]);
     expect(lines(issues)).toEqual([
-      'environments.dev.identityProvider: declare jwksUri or publicKey so the gateway can verify tokens',
+      "environments.dev.identityProvider.publicKey: declare publicKey (PEM): open-source Kong's jwt plugin verifies tokens with the provider's public key",
     ]);
+  });
+});
+
+describe('fleet validation of secrets, events and the identity provider', () => {
+  it('fails a secret path outside the system own prefix', () => {
+    const issues = issuesOf([withOrders({ secrets: { 'stripe-key': 'kv/data/payments/stripe' } }), accounts]);
+    expect(lines(issues)).toEqual([
+      'shop.services.orders.secrets.stripe-key: "kv/data/payments/stripe" is outside the system\'s own prefix; expected "<mount>/data/shop/..." or "<mount>/shop/..."',
+    ]);
+  });
+
+  it('fails consuming a topic that no workload publishes', () => {
+    const issues = issuesOf([withOrders({ topics: undefined }), accounts]);
+    expect(lines(issues)).toEqual([
+      'accounts.services.profiles.topics.consumes[0]: no workload of system "shop" publishes topic "order-events"; declare it under a service\'s topics.publishes',
+    ]);
+  });
+
+  it('fails topics with fewer partitions than the environment requires', () => {
+    const strict = { ...dev, kafka: { minPartitions: 6 } };
+    const issues = issuesOf([shop, accounts], [strict]);
+    expect(lines(issues)).toEqual([
+      'shop.topics.order-events.partitions: 3 is below the minimum of 6 partitions in environment dev',
+    ]);
+  });
+
+  it('fails a JWT route in an environment without an identity provider, but not a public one', () => {
+    const { identityProvider: _, ...noIdp } = dev;
+    const issues = issuesOf([shop, accounts], [noIdp]);
+    expect(lines(issues)).toEqual([
+      "shop.services.orders.routes[0].auth: environment dev has no identityProvider to validate JWTs; declare one there, or write auth: 'none' for a public route",
+    ]);
+    const open = withOrders({ routes: [{ host: 'shop', path: '/v1/orders', auth: 'none' }] });
+    expect(parseFleet([open, accounts], [noIdp]).systems).toHaveLength(2);
   });
 });
