@@ -5,6 +5,7 @@ import { EXIT, processIo, type Io } from './io';
 import { clusterCommand } from './cluster';
 import { deployCommand } from './deploy';
 import { envCommand } from './env';
+import { graphCommand } from './graph';
 import { synthCommand } from './synth';
 import { validateCommand } from './validate';
 
@@ -16,6 +17,7 @@ const COMMANDS: Record<string, { run: Command; summary: string }> = {
     run: validateCommand,
     summary: 'validate the systems and check their manifests against the policies',
   },
+  graph: { run: graphCommand, summary: 'print the resolved call graph and routes (Mermaid or JSON)' },
   preview: { run: deployCommand('preview'), summary: 'show what applying an environment would change' },
   up: { run: deployCommand('up'), summary: 'apply an environment to a cluster with Pulumi' },
   destroy: { run: deployCommand('destroy'), summary: "delete everything an environment's stack applied" },
