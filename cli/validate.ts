@@ -1,8 +1,10 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { policyEnvironmentOf } from '../constructs/gatekeeper-policies';
 import { evaluate, type Violation } from '../policies/evaluate';
 import { plan, renderEnvironment } from '../synth/engine';
-import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
+import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, LoadError, loadDeclarations } from '../synth/load';
 import { EXIT, type Io } from './io';
 import { FLEET_HELP, FLEET_OPTIONS, parse } from './options';
 
@@ -17,17 +19,26 @@ message. Exit 1 when a declaration is invalid or when a violation would be
 denied in its environment (enforcement "deny"); violations in "dryrun" and
 "warn" environments are reported but do not fail the run.
 
+With --manifests, checks the given Kubernetes YAML instead of the systems
+(for manifests written by hand or by another tool).
+
 Options:
 ${FLEET_HELP}
+  --manifests <path>      a YAML file or a directory of them to check instead of the systems
   --json                  print violations as JSON on stdout`;
 
 export async function validateCommand(args: string[], io: Io): Promise<number> {
-  const { values } = parse(args, { ...FLEET_OPTIONS, json: { type: 'boolean' } });
+  const { values } = parse(args, {
+    ...FLEET_OPTIONS,
+    json: { type: 'boolean' },
+    manifests: { type: 'string' },
+  });
   if (values.help) {
     io.out(VALIDATE_HELP);
     return EXIT.ok;
   }
-  const systems = loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
+  const manifests = values.manifests === undefined ? undefined : readManifests(values.manifests);
+  const systems = manifests ? [] : loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
   const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
   const {
     fleet,
@@ -40,27 +51,43 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const all: Violation[] = [];
   let denied = 0;
   for (const env of envs) {
-    const files = renderEnvironment(fleet, env, selected);
-    const objects = files.flatMap((f) =>
-      parseAllDocuments(f.content).map((d) => d.toJSON() as Record<string, unknown>),
-    );
+    const files = manifests ? [] : renderEnvironment(fleet, env, selected);
+    const objects =
+      manifests ??
+      files.flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON() as Record<string, unknown>));
     const violations = await evaluate(objects, policyEnvironmentOf(env));
     all.push(...violations);
-    const blocking = violations.filter((v) => v.enforcement === 'deny').length;
-    denied += blocking;
-    if (!values.json) {
-      for (const v of violations) {
-        const where = `${v.kind}/${v.namespace ? `${v.namespace}/` : ''}${v.name}`;
-        io.err(`${v.environment}: [${v.rule}] ${where}: ${v.message} (${v.enforcement})`);
-      }
-      const systemsCount = files.filter((f) => f.system !== undefined).length;
-      io.out(
-        `${env.name}: ${systemsCount} system${systemsCount === 1 ? '' : 's'} valid, ${objects.length} objects, ` +
-          `${violations.length} policy violation${violations.length === 1 ? '' : 's'}` +
-          (violations.length > 0 ? ` (${env.policy.enforcement})` : ''),
-      );
+    denied += violations.filter((v) => v.enforcement === 'deny').length;
+    if (values.json) continue;
+    for (const v of violations) {
+      const where = `${v.kind}/${v.namespace ? `${v.namespace}/` : ''}${v.name}`;
+      io.err(`${v.environment}: [${v.rule}] ${where}: ${v.message} (${v.enforcement})`);
     }
+    const systemsCount = files.filter((f) => f.system !== undefined).length;
+    const subject = manifests ? 'manifests' : `${systemsCount} system${systemsCount === 1 ? '' : 's'} valid`;
+    io.out(
+      `${env.name}: ${subject}, ${objects.length} objects, ` +
+        `${violations.length} policy violation${violations.length === 1 ? '' : 's'}` +
+        (violations.length > 0 ? ` (${env.policy.enforcement})` : ''),
+    );
   }
   if (values.json) io.out(JSON.stringify({ violations: all }, null, 2));
   return denied > 0 ? EXIT.invalid : EXIT.ok;
+}
+
+/** Kubernetes YAML from a file or every .yaml/.yml/.json file of a directory, empty documents left out. */
+function readManifests(target: string): Record<string, unknown>[] {
+  if (!fs.existsSync(target)) throw new LoadError(`${target}: no such file or directory`);
+  const files = fs.statSync(target).isDirectory()
+    ? fs
+        .readdirSync(target)
+        .filter((f) => /\.(ya?ml|json)$/.test(f))
+        .sort()
+        .map((f) => path.join(target, f))
+    : [target];
+  return files.flatMap((file) =>
+    parseAllDocuments(fs.readFileSync(file, 'utf8'))
+      .map((d) => d.toJSON() as Record<string, unknown> | null)
+      .filter((o): o is Record<string, unknown> => o !== null && typeof o === 'object'),
+  );
 }

@@ -203,3 +203,24 @@ describe('syskit validate with policies (real OPA)', () => {
     for (const v of violations) expect(v).toMatchObject({ environment: 'prod', enforcement: 'deny' });
   }, 120_000);
 });
+
+describe('syskit validate --manifests (real OPA)', () => {
+  const BAD = path.join(__dirname, '../fixtures/bad-manifests.yaml');
+
+  it('fails on a privileged pod, a latest image and a missing owner label, naming rule and object', async () => {
+    const result = await run('validate', '--manifests', BAD, '--env', 'prod');
+    expect(result.code).toBe(1);
+    expect(result.out).toBe('prod: manifests, 4 objects, 3 policy violations (deny)');
+    expect(result.err.split('\n')).toEqual([
+      'prod: [no-privileged-access] Pod/legacy/debug: Pod legacy/debug: container "shell" must not run privileged (deny)',
+      'prod: [pinned-images] Deployment/legacy/web: Deployment legacy/web: container "web" image "registry.acme.example/legacy/web:latest" uses the latest tag; pin it to a version tag or a digest (deny)',
+      'prod: [required-labels] Service/legacy/web: Service legacy/web must have labels syskit.io/owner (deny)',
+    ]);
+  }, 120_000);
+
+  it('reports the same violations without failing where the environment only audits', async () => {
+    const result = await run('validate', '--manifests', BAD, '--env', 'dev');
+    expect(result.code).toBe(0);
+    expect(result.out).toBe('dev: manifests, 4 objects, 3 policy violations (dryrun)');
+  }, 120_000);
+});
