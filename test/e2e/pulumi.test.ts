@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { loadDeclarations } from '../../synth/load';
 import {
   installCrds,
   kubectl,
@@ -76,6 +77,29 @@ describe('syskit up / preview / env / destroy with Pulumi on a real control plan
     const r = await syskit('preview', '--env', 'dev', ...target());
     expectOk(r);
     expect(r.stdout.trim()).toBe('dev: no changes');
+  }, 600_000);
+
+  it('previews exactly the change of one override', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-envs-'));
+    try {
+      for (const env of loadDeclarations(path.join(ROOT, 'environments')) as {
+        name: string;
+        overrides?: object;
+      }[]) {
+        const changed =
+          env.name === 'dev'
+            ? { ...env, overrides: { commerce: { services: { cart: { replicas: 2 } } } } }
+            : env;
+        fs.writeFileSync(path.join(dir, `${env.name}.json`), JSON.stringify(changed));
+      }
+      const r = await syskit('preview', '--env', 'dev', '--environments', dir, ...target());
+      expectOk(r);
+      // cart now has two replicas: its Deployment and the namespace quota (sized from replica
+      // counts) change, and it gains a PodDisruptionBudget. Nothing else moves.
+      expect(r.stdout.trim()).toBe('dev: 1 create, 2 update');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   }, 600_000);
 
   it('runs two ephemeral environments side by side, lists them, collects the expired one and tears down the other', async () => {
