@@ -33,7 +33,7 @@ export default defineSystem({
       topics: { publishes: ['order-events'], consumes: ['payment-events'] },
       metrics: { port: 9090 },
       autoscaling: { min: 2, max: 10, targetCpuPercent: 65 },
-      opaAuthorization: true,
+      authz: { policy: 'policies/authz/orders.rego' },
     },
     payments: {
       image:

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Endpoint, ResolvedService, ResolvedSystem } from '../model';
 import { selectorLabels } from './labels';
+import { authzClients, OPA_AUTHORIZER } from './opa-authorizer';
 import { PLATFORM } from './platform';
 
 export interface MeshSecurityProps {
@@ -17,8 +18,9 @@ export interface MeshSecurityProps {
  * `deny-all` AuthorizationPolicy (an ALLOW policy with no rules matches no request, so every
  * request not allowed by another policy is denied), and per service an ALLOW policy whose
  * principals are exactly its callers' service accounts, plus the gateway's for routed paths.
- * Services that ask for OPA get a CUSTOM policy that sends each request to the mesh's OPA
- * external authorizer first.
+ * Services with `authz` get a CUSTOM policy that sends each request first to the external
+ * authorizer the environment names (`mesh.extAuthzProvider`), which reaches the system's own
+ * OPA (see OpaAuthorizer); that OPA admits exactly those services' identities.
  *
  * Linkerd: the namespace's default inbound policy is `deny` (set on the namespace); each
  * service gets a Server for its port, a MeshTLSAuthentication listing its callers'
@@ -68,7 +70,7 @@ export class MeshSecurity extends Construct {
           spec: { selector: { matchLabels: selectorLabels(service.name) }, action: 'ALLOW', rules },
         });
       }
-      if (service.opaAuthorization) {
+      if (service.authz) {
         new ApiObject(this, `${service.name}-opa`, {
           apiVersion: 'security.istio.io/v1',
           kind: 'AuthorizationPolicy',
@@ -76,11 +78,38 @@ export class MeshSecurity extends Construct {
           spec: {
             selector: { matchLabels: selectorLabels(service.name) },
             action: 'CUSTOM',
-            provider: { name: PLATFORM.mesh.opaProvider },
+            provider: { name: system.environment.mesh.extAuthzProvider },
             rules: [{ to: [{ operation: { ports: [String(service.port)] } }] }],
           },
         });
       }
+    }
+    const clients = authzClients(system);
+    if (clients.length > 0) {
+      // The checks come from the clients' sidecars, under the clients' own identities.
+      new ApiObject(this, `${OPA_AUTHORIZER.name}-allow`, {
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: `${OPA_AUTHORIZER.name}-allow` },
+        spec: {
+          selector: { matchLabels: selectorLabels(OPA_AUTHORIZER.name) },
+          action: 'ALLOW',
+          rules: [
+            {
+              from: [
+                {
+                  source: {
+                    principals: clients.map((c) =>
+                      istioPrincipal({ namespace: system.namespace, serviceAccount: c.serviceAccount }),
+                    ),
+                  },
+                },
+              ],
+              to: [{ operation: { ports: [String(OPA_AUTHORIZER.grpcPort)] } }],
+            },
+          ],
+        },
+      });
     }
   }
 
@@ -157,7 +186,8 @@ function istioRules(service: ResolvedService): Record<string, unknown>[] {
       to: [
         {
           operation: {
-            paths: [route.path, `${route.path.replace(/\/$/, '')}/*`],
+            // Gateway API ignores a trailing slash in a path prefix (`/v1/` matches `/v1`); so must the mesh.
+            paths: [route.path.replace(/\/+$/, '') || '/', `${route.path.replace(/\/+$/, '')}/*`],
             ports: [port],
             ...(route.methods ? { methods: [...route.methods] } : {}),
           },

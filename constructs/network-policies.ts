@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { Endpoint, ResolvedService, ResolvedSystem, ResolvedWorkload } from '../model';
 import { selectorLabels } from './labels';
+import { authzClients, OPA_AUTHORIZER } from './opa-authorizer';
 import { PLATFORM, PLATFORM_PORTS } from './platform';
 
 type Peer = kplus.k8s.NetworkPolicyPeer;
@@ -25,7 +26,9 @@ export const POOLER_POD_LABEL = 'cnpg.io/poolerName';
  * - egress from a workload: to each service it calls, its system's database (or pooler),
  *   Kafka when it publishes or consumes, Vault when it reads secrets or database credentials,
  *   the telemetry collector, and the mesh control plane its sidecar needs;
- * - the database: from the workloads that declared access, the operator and Prometheus.
+ * - the database: from the workloads that declared access, the operator and Prometheus;
+ * - the system's OPA authorizer: from the services with `authz`, whose sidecars ask it about
+ *   each request (and their egress to it), and out only to the mesh control plane.
  *
  * A caller in another namespace needs the matching egress rule in its own system; both come
  * from the same `calls` declaration, so the two sides never disagree.
@@ -37,6 +40,8 @@ export class SystemNetworkPolicies extends Construct {
     for (const service of system.services) this.ingressFor(service);
     for (const workload of [...system.services, ...system.jobs]) this.egressFor(system, workload);
     if (system.database) this.database(system);
+    const clients = authzClients(system);
+    if (clients.length > 0) this.authorizer(system, clients);
   }
 
   private ingressFor(service: ResolvedService): void {
@@ -65,6 +70,13 @@ export class SystemNetworkPolicies extends Construct {
       to: [podIn(callee.namespace, callee.service)],
       ports: [tcp(callee.port)],
     }));
+    // The sidecar in front of a service with authz asks the system's OPA about each request.
+    if ('authz' in workload && workload.authz) {
+      rules.push({
+        to: [podIn(system.namespace, OPA_AUTHORIZER.name)],
+        ports: [tcp(OPA_AUTHORIZER.grpcPort)],
+      });
+    }
     if (workload.database && system.database) {
       const db = system.database;
       const to: Peer[] = [{ podSelector: { matchLabels: { [DATABASE_POD_LABEL]: db.clusterName } } }];
@@ -97,6 +109,33 @@ export class SystemNetworkPolicies extends Construct {
         podSelector: { matchLabels: selectorLabels(workload.name) },
         policyTypes: ['Egress'],
         egress: rules,
+      },
+    });
+  }
+
+  /**
+   * The system's OPA: checks only from the sidecars of the services that use it, and out only
+   * to the mesh control plane (DNS is open namespace-wide); it fetches no bundles or data.
+   */
+  private authorizer(system: ResolvedSystem, clients: readonly ResolvedService[]): void {
+    const podSelector = { matchLabels: selectorLabels(OPA_AUTHORIZER.name) };
+    new kplus.k8s.KubeNetworkPolicy(this, `${OPA_AUTHORIZER.name}-ingress`, {
+      metadata: { name: `${OPA_AUTHORIZER.name}-ingress` },
+      spec: {
+        podSelector,
+        policyTypes: ['Ingress'],
+        ingress: clients.map((client) => ({
+          from: [podIn(system.namespace, client.name)],
+          ports: [tcp(OPA_AUTHORIZER.grpcPort)],
+        })),
+      },
+    });
+    new kplus.k8s.KubeNetworkPolicy(this, `${OPA_AUTHORIZER.name}-egress`, {
+      metadata: { name: `${OPA_AUTHORIZER.name}-egress` },
+      spec: {
+        podSelector,
+        policyTypes: ['Egress'],
+        egress: [{ to: [namespace(PLATFORM.mesh.istioNamespace)], ports: [tcp(PLATFORM_PORTS.istiod)] }],
       },
     });
   }

@@ -18,8 +18,11 @@ export const PLATFORM = {
   mesh: {
     istioNamespace: 'istio-system',
     linkerdNamespace: 'linkerd',
-    /** Name of the OPA external authorizer in Istio's meshConfig.extensionProviders. */
-    opaProvider: 'opa-ext-authz',
+    /**
+     * Host the OPA external authorizer in istiod's mesh config sends checks to. It names no one
+     * OPA: each system namespace with an authorizer maps it to its own (see OpaAuthorizer).
+     */
+    extAuthzHost: 'opa-authz.local',
   },
   monitoring: { namespace: 'monitoring', prometheusServiceAccount: 'prometheus' },
   gatekeeper: { namespace: 'gatekeeper-system' },
@@ -45,6 +48,8 @@ export const PLATFORM_PORTS = {
   vault: 8200,
   otlpGrpc: 4317,
   istiod: 15012,
+  /** Envoy's external authorization gRPC API, as opa-envoy serves it. */
+  opaExtAuthz: 9191,
   linkerdDestination: 8086,
   linkerdIdentity: 8080,
   linkerdPolicy: 8090,

@@ -7,6 +7,7 @@ import { GatewayRoutes } from './gateway-routes';
 import { MeshSecurity } from './mesh-security';
 import { SystemNetworkPolicies } from './network-policies';
 import { SystemObservability, telemetryExtras } from './observability';
+import { authzClients, OpaAuthorizer } from './opa-authorizer';
 import { mergePodExtras } from './pod-extras';
 import { ScheduledJob } from './scheduled-job';
 import { ServiceWorkload } from './service-workload';
@@ -56,6 +57,8 @@ export class SystemChart extends Chart {
     for (const service of system.services) {
       if (service.routes.length > 0) new GatewayRoutes(this, `routes-${service.name}`, { system, service });
     }
+    // The system's OPA, when a service asks the mesh to check its requests there (authz).
+    if (authzClients(system).length > 0) new OpaAuthorizer(this, 'Authorizer', { system });
     new MeshSecurity(this, 'Mesh', { system });
     new SystemNetworkPolicies(this, 'NetworkPolicies', { system });
   }

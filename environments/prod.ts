@@ -29,7 +29,12 @@ UIZlaraqlRhbxA1O6qlAUMD2ProIW2UODEEbQybkFwZo+w0VAFG0CmnHEpluOO1m
 -----END PUBLIC KEY-----
 `,
   },
-  mesh: { provider: 'istio', mtls: 'STRICT' },
+  mesh: {
+    provider: 'istio',
+    mtls: 'STRICT',
+    // Pods pull only from the allowed registries; opa-envoy comes from the platform's mirror.
+    opaImage: 'registry.acme.example/mirror/openpolicyagent/opa:1.22.2-envoy-static',
+  },
   policy: { enforcement: 'deny', allowedRegistries: ['registry.acme.example/'] },
   defaults: {
     replicas: 3,

@@ -21,7 +21,12 @@ iQIDAQAB
 -----END PUBLIC KEY-----
 `,
   },
-  mesh: { provider: 'istio', mtls: 'STRICT' },
+  mesh: {
+    provider: 'istio',
+    mtls: 'STRICT',
+    // Pods pull only from the allowed registries; opa-envoy comes from the platform's mirror.
+    opaImage: 'registry.acme.example/mirror/openpolicyagent/opa:1.22.2-envoy-static',
+  },
   policy: { enforcement: 'warn', allowedRegistries: ['ghcr.io/acme/', 'registry.acme.example/'] },
   defaults: {
     replicas: 1,

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
+import { pinnedImage } from './system';
 
 const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
   error: 'expected a DNS domain like "dev.acme.example"',
@@ -28,6 +29,12 @@ const systemOverride = z.strictObject({
     .strictObject({ instances: z.number().int().min(1).optional(), storage: byteQuantity.optional() })
     .optional(),
 });
+
+/** Name of the OPA external authorizer in the mesh config, unless the environment names another. */
+export const DEFAULT_EXT_AUTHZ_PROVIDER = 'opa-ext-authz';
+
+/** opa-envoy (OPA with Envoy's external authorization gRPC API) at the OPA version the tests run. */
+export const DEFAULT_OPA_IMAGE = 'openpolicyagent/opa:1.22.2-envoy-static';
 
 /** Sidecars injected by the platform's admission webhooks, exempt from the image rules. */
 export const DEFAULT_EXEMPT_IMAGES = [
@@ -76,8 +83,28 @@ export const environmentSchema = z.strictObject({
     .strictObject({
       provider: z.enum(['istio', 'linkerd']).default('istio'),
       mtls: z.enum(['STRICT', 'PERMISSIVE']).default('STRICT'),
+      /**
+       * Name of the OPA external authorizer in istiod's `meshConfig.extensionProviders`; the
+       * CUSTOM AuthorizationPolicy of every service with `authz` names it.
+       * @default 'opa-ext-authz'
+       */
+      extAuthzProvider: z
+        .string()
+        .regex(DNS_LABEL, { error: 'extAuthzProvider must be a DNS label, like "opa-ext-authz"' })
+        .default(DEFAULT_EXT_AUTHZ_PROVIDER),
+      /**
+       * The opa-envoy image each system with `authz` runs; point it at a mirror under the
+       * environment's allowed registries.
+       * @default 'openpolicyagent/opa:1.22.2-envoy-static'
+       */
+      opaImage: pinnedImage.default(DEFAULT_OPA_IMAGE),
     })
-    .default({ provider: 'istio', mtls: 'STRICT' }),
+    .default({
+      provider: 'istio',
+      mtls: 'STRICT',
+      extAuthzProvider: DEFAULT_EXT_AUTHZ_PROVIDER,
+      opaImage: DEFAULT_OPA_IMAGE,
+    }),
   policy: z.strictObject({
     enforcement: z.enum(['dryrun', 'warn', 'deny']),
     /** Image prefixes pods may pull from, like "ghcr.io/acme/". */

@@ -1,6 +1,8 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { environmentSchema, type Environment } from './environment';
 import { fromZod, sortIssues, ValidationError, type Issue } from './issues';
-import { didYouMean } from './names';
+import { didYouMean, RESERVED_NAMESPACES } from './names';
 import { parseReference } from './references';
 import { systemSchema, type Job, type Service, type System } from './system';
 import { routeHost } from './naming';
@@ -13,14 +15,41 @@ export interface Fleet {
   readonly systems: readonly System[];
   readonly environments: readonly Environment[];
   readonly byName: ReadonlyMap<string, System>;
+  /** The Rego files services name under `authz.policy`, by that path, as read when parsing. */
+  readonly regoSources: ReadonlyMap<string, string>;
 }
+
+export interface FleetOptions {
+  /**
+   * The folder `authz.policy` paths are relative to.
+   * @default - the repository root, the folder holding model/ (synth/load.ts's PROJECT_ROOT)
+   */
+  readonly root?: string;
+}
+
+/** Name of the OPA authorizer's objects (Deployment, Service, ServiceAccount) in a system namespace. */
+export const OPA_AUTHORIZER_NAME = 'opa-authz';
+
+/** The repository root, where `authz.policy` paths start. */
+export const REPOSITORY_ROOT = path.resolve(__dirname, '..');
+
+/**
+ * opa-envoy asks `data.envoy.authz.allow` (the path in the authorizer's config), so every
+ * policy it serves must be that package; any other package would leave every decision
+ * undefined, and Envoy would deny every request without saying why.
+ */
+export const AUTHZ_PACKAGE = 'envoy.authz';
 
 /** Plain env keys that look like credentials: they belong in Vault, not in a manifest. */
 const SECRET_LOOKING_KEY =
   /(PASSWORD|PASSWD|TOKEN|SECRET|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|CREDENTIALS?|(^|_)KEY$)/i;
 
 /** Parses and cross-checks; throws a ValidationError listing every problem at once. */
-export function parseFleet(systemInputs: readonly unknown[], environmentInputs: readonly unknown[]): Fleet {
+export function parseFleet(
+  systemInputs: readonly unknown[],
+  environmentInputs: readonly unknown[],
+  options: FleetOptions = {},
+): Fleet {
   const issues: Issue[] = [];
   const systems: System[] = [];
   // Systems whose shape is wrong are still cross-checked through a lenient reading, so one
@@ -69,9 +98,66 @@ export function parseFleet(systemInputs: readonly unknown[], environmentInputs: 
   );
   for (const system of checked) issues.push(...checkSystem(system, byName, unparsed));
   for (const env of environments) issues.push(...checkEnvironment(env, checked, byName));
+  const regoSources = readAuthzPolicies(systems, options.root ?? REPOSITORY_ROOT, issues);
 
   if (issues.length > 0) throw new ValidationError(sortIssues(issues));
-  return { systems, environments, byName };
+  return { systems, environments, byName, regoSources };
+}
+
+/**
+ * Reads every Rego file a service names under `authz.policy`, so resolving and synthesis never
+ * touch the filesystem. The services of a system share one OPA serving one `envoy.authz`
+ * package, so they may name only one file between them.
+ */
+function readAuthzPolicies(systems: readonly System[], root: string, issues: Issue[]): Map<string, string> {
+  const sources = new Map<string, string>();
+  // What is wrong with each file, once per file; reported for every service that names it.
+  const problems = new Map<string, string>();
+  const check = (policy: string): string | undefined => {
+    if (sources.has(policy) || problems.has(policy)) return problems.get(policy);
+    const source = readRegoFile(path.join(root, policy));
+    const declared = source === undefined ? undefined : /^package\s+([\w.]+)\s*$/m.exec(source)?.[1];
+    if (source === undefined) problems.set(policy, `no such Rego file "${policy}"`);
+    else if (declared !== AUTHZ_PACKAGE)
+      problems.set(
+        policy,
+        `"${policy}" declares ${declared ? `package ${declared}` : 'no package'}; opa-envoy asks data.${AUTHZ_PACKAGE}.allow, so declare "package ${AUTHZ_PACKAGE}"`,
+      );
+    else sources.set(policy, source);
+    return problems.get(policy);
+  };
+  for (const system of systems) {
+    let first: { policy: string; path: string } | undefined;
+    for (const name of Object.keys(system.services).sort()) {
+      const policy = system.services[name].authz?.policy;
+      if (policy === undefined) continue;
+      const at = `${system.name}.services.${name}.authz.policy`;
+      if (first !== undefined && first.policy !== policy) {
+        issues.push({
+          path: at,
+          message: `"${policy}" differs from "${first.policy}" of ${first.path}; the services of a system share one OPA serving one ${AUTHZ_PACKAGE} package, so name one Rego file for all of them`,
+        });
+      }
+      first ??= { policy, path: at };
+      const problem = check(policy);
+      if (problem !== undefined) issues.push({ path: at, message: problem });
+    }
+    if (first === undefined) continue;
+    for (const kind of ['services', 'jobs'] as const) {
+      if (OPA_AUTHORIZER_NAME in system[kind]) {
+        issues.push({
+          path: `${system.name}.${kind}.${OPA_AUTHORIZER_NAME}`,
+          message: `"${OPA_AUTHORIZER_NAME}" is the name of the system's OPA authorizer, which ${first.path} asks for; rename the workload`,
+        });
+      }
+    }
+  }
+  return sources;
+}
+
+function readRegoFile(file: string): string | undefined {
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) return undefined;
+  return fs.readFileSync(file, 'utf8');
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -223,6 +309,30 @@ function checkSystem(
     }
   }
 
+  if ((RESERVED_NAMESPACES as readonly string[]).includes(system.name)) {
+    issues.push({
+      path: `${system.name}.name`,
+      message: `"${system.name}" is a namespace of Kubernetes or the platform; choose another system name`,
+    });
+  }
+  for (const job of Object.keys(system.jobs ?? {})) {
+    if (job in system.services) {
+      issues.push({
+        path: `${system.name}.jobs.${job}`,
+        message: `a service is named "${job}" too; a job and a service would share a ServiceAccount, mesh identity and pod selector`,
+      });
+    }
+  }
+  if (system.database) {
+    for (const name of [...Object.keys(system.services), ...Object.keys(system.jobs ?? {})]) {
+      if (name === `${system.name}-db` || name.startsWith(`${system.name}-db-`)) {
+        issues.push({
+          path: `${system.name}.${name in system.services ? 'services' : 'jobs'}.${name}`,
+          message: `"${name}" is reserved for the system's database objects; choose another name`,
+        });
+      }
+    }
+  }
   for (const [name, service] of Object.entries(system.services)) {
     const path = `${system.name}.services.${name}`;
     if (service.autoscaling && service.autoscaling.min > service.autoscaling.max) {
@@ -260,13 +370,29 @@ function checkEnvironment(
 ): Issue[] {
   const issues: Issue[] = [];
   const root = `environments.${env.name}`;
+  const platformNamespaces = new Set([env.vault.namespace, env.kafka.namespace, env.telemetry.namespace]);
   for (const system of systems) {
+    if (platformNamespaces.has(system.name)) {
+      issues.push({
+        path: `${system.name}.name`,
+        message: `"${system.name}" is a platform namespace in environment ${env.name}; choose another system name`,
+      });
+    }
     for (const [topic, spec] of Object.entries(system.topics ?? {})) {
       const partitions = (spec as { partitions?: number }).partitions ?? 3;
       if (partitions < env.kafka.minPartitions) {
         issues.push({
           path: `${system.name}.topics.${topic}.partitions`,
           message: `${partitions} is below the minimum of ${env.kafka.minPartitions} partitions in environment ${env.name}`,
+        });
+      }
+    }
+    if (env.mesh.provider !== 'istio') {
+      for (const [serviceName, service] of Object.entries(system.services)) {
+        if ((service as { authz?: unknown }).authz === undefined) continue;
+        issues.push({
+          path: `${system.name}.services.${serviceName}.authz`,
+          message: `environment ${env.name} uses ${env.mesh.provider}, which has no external authorization; remove authz or use the istio mesh there`,
         });
       }
     }

@@ -56,3 +56,22 @@ export function didYouMean(name: string, candidates: Iterable<string>): string {
   const hint = closest(name, candidates);
   return hint === undefined ? '' : ` (did you mean "${hint}"?)`;
 }
+
+/**
+ * Namespaces that belong to Kubernetes or to the platform's components. A system named after one
+ * would write a second Namespace object over it, a default-deny policy over its pods, and could
+ * take the identity of a platform service account (the gateway's, say).
+ */
+export const RESERVED_NAMESPACES = [
+  'default',
+  'kube-system',
+  'kube-public',
+  'kube-node-lease',
+  'kong',
+  'istio-system',
+  'linkerd',
+  'gatekeeper-system',
+  'cert-manager',
+  'cnpg-system',
+  'monitoring',
+] as const;

@@ -33,6 +33,20 @@ export function resolve(
   allSystems: Fleet | readonly System[],
 ): ResolvedSystem {
   const byName = 'byName' in allSystems ? allSystems.byName : new Map(allSystems.map((s) => [s.name, s]));
+  const regoSources = 'regoSources' in allSystems ? allSystems.regoSources : new Map<string, string>();
+  // Constructs stay pure: the Rego comes from what parseFleet read, never from the disk here.
+  const regoSource = (service: string, policy: string): string => {
+    const source = regoSources.get(policy);
+    if (source === undefined) {
+      throw new ValidationError([
+        {
+          path: `${system.name}.services.${service}.authz.policy`,
+          message: `no source for "${policy}"; resolve against the fleet parseFleet returned, which reads it`,
+        },
+      ]);
+    }
+    return source;
+  };
   if (!byName.has(system.name)) {
     throw new ValidationError([
       { path: system.name, message: 'system is not part of the fleet it is resolved against' },
@@ -139,7 +153,7 @@ export function resolve(
           maxBodyMegabytes: r.maxBodyMegabytes,
         })),
         metrics: s.metrics ? { port: s.metrics.port ?? s.port, path: s.metrics.path } : undefined,
-        opaAuthorization: s.opaAuthorization,
+        authz: s.authz ? { policy: s.authz.policy, rego: regoSource(name, s.authz.policy) } : undefined,
         callers: callersOf(system.name, name),
       };
     });

@@ -64,7 +64,11 @@ export interface ResolvedService extends ResolvedWorkload {
   readonly liveness: ResolvedProbe;
   readonly routes: readonly ResolvedRoute[];
   readonly metrics?: { readonly port: number; readonly path: string };
-  readonly opaAuthorization: boolean;
+  /**
+   * External authorization by the system's OPA: the declared Rego file and its content, read
+   * when the fleet was parsed so constructs never touch the filesystem.
+   */
+  readonly authz?: { readonly policy: string; readonly rego: string };
   /** Workloads (in any system) that declared a call to this service, sorted. */
   readonly callers: readonly Endpoint[];
 }

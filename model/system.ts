@@ -11,7 +11,8 @@ const dnsName = (what: string, max: number) =>
       error: `${what} must be a DNS label: lowercase letters, digits and "-", starting with a letter`,
     });
 
-const image = z.string().superRefine((value, ctx) => {
+/** A container image pinned to a tag (not "latest") or a digest; environments use it too. */
+export const pinnedImage = z.string().superRefine((value, ctx) => {
   const reason = unpinnedReason(value);
   if (reason) ctx.addIssue({ code: 'custom', message: `${reason}, got "${value}"` });
 });
@@ -71,6 +72,22 @@ const envSchema = z.record(
   z.string(),
 );
 
+/**
+ * A Rego file named relative to the repository root. Paths that leave the repository or name a
+ * place on one machine would not resolve on another; whether the file exists is checked with
+ * the fleet (`parseFleet`), which reads it.
+ */
+const regoFile = z.string().superRefine((value, ctx) => {
+  if (value.startsWith('/') || /^[A-Za-z]:/.test(value) || value.split(/[\\/]/).includes('..')) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `expected a path relative to the repository root, like "policies/authz/orders.rego", got "${value}"`,
+    });
+  } else if (!value.endsWith('.rego')) {
+    ctx.addIssue({ code: 'custom', message: `expected a Rego file ending in ".rego", got "${value}"` });
+  }
+});
+
 const autoscaling = z.strictObject({
   min: z.number().int().min(1),
   max: z.number().int().min(1),
@@ -80,7 +97,7 @@ const autoscaling = z.strictObject({
 
 /** Where a workload reads its configuration, secrets and data; shared by services and jobs. */
 const workloadFields = {
-  image,
+  image: pinnedImage,
   command: z.array(z.string()).optional(),
   args: z.array(z.string()).optional(),
   env: envSchema.optional(),
@@ -125,8 +142,18 @@ export const serviceSchema = z.strictObject({
       path: z.string().startsWith('/').default('/metrics'),
     })
     .optional(),
-  /** Ask the mesh to check each request with OPA (external authorization) before it reaches the service. @default false */
-  opaAuthorization: z.boolean().default(false),
+  /**
+   * Have the mesh ask OPA about each request before it reaches the service (Envoy external
+   * authorization). The system's OPA serves the Rego at `policy`, which answers
+   * `data.envoy.authz.allow`.
+   * @default - no external authorization; the mesh's caller rules alone decide
+   */
+  authz: z
+    .strictObject({
+      /** A Rego file, relative to the repository root, like "policies/authz/orders.rego". */
+      policy: regoFile,
+    })
+    .optional(),
 });
 
 /** The seed's Job input handler: a scheduled workload with the same image rules and security as services. */

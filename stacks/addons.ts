@@ -1,7 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { Environment } from '../model';
-import { PLATFORM } from '../constructs/platform';
+import { PLATFORM, PLATFORM_PORTS } from '../constructs/platform';
 
 /** A pinned Helm chart: repository, chart and version never float. */
 export interface ChartPin {
@@ -95,10 +95,14 @@ export function addonValues(env: Environment): Record<AddonName, Record<string, 
       pilot: { autoscaleMin: replicas, cni: { enabled: true } },
       meshConfig: {
         accessLogFile: '/dev/stdout',
+        // Checks go to the host each system namespace maps to its own OPA; see extAuthzHostEntry.
         extensionProviders: [
           {
-            name: PLATFORM.mesh.opaProvider,
-            envoyExtAuthzGrpc: { service: 'opa-envoy.opa.svc.cluster.local', port: 9191 },
+            name: env.mesh.extAuthzProvider,
+            envoyExtAuthzGrpc: {
+              service: `${PLATFORM.mesh.istioNamespace}/${PLATFORM.mesh.extAuthzHost}`,
+              port: PLATFORM_PORTS.opaExtAuthz,
+            },
           },
         ],
       },
@@ -127,6 +131,28 @@ export function addonValues(env: Environment): Record<AddonName, Record<string, 
   };
 }
 
+/**
+ * The registry entry istiod resolves the OPA provider's host against. Every system namespace
+ * with an authorizer defines the same host, visible to itself only, with its own OPA behind it
+ * (constructs/opa-authorizer.ts); istiod refuses a provider host that several namespaces define
+ * unless the provider names the namespace, so the provider names this entry, in istiod's
+ * namespace and visible there only. It has no endpoints: no check is ever sent to it.
+ */
+export function extAuthzHostEntry(): Record<string, unknown> {
+  return {
+    apiVersion: 'networking.istio.io/v1',
+    kind: 'ServiceEntry',
+    metadata: { name: 'opa-authz', namespace: PLATFORM.mesh.istioNamespace },
+    spec: {
+      hosts: [PLATFORM.mesh.extAuthzHost],
+      exportTo: ['.'],
+      location: 'MESH_INTERNAL',
+      ports: [{ number: PLATFORM_PORTS.opaExtAuthz, name: 'grpc', protocol: 'GRPC' }],
+      resolution: 'NONE',
+    },
+  };
+}
+
 /** The order add-ons install in: CRD owners and the mesh before what depends on them. */
 const ORDER: AddonName[][] = [
   ['cert-manager', 'istio-base', 'prometheus-operator'],
@@ -141,7 +167,8 @@ export interface PlatformAddonsArgs {
 /**
  * The platform's components as pinned Helm releases: Kong, Istio (base, istiod, CNI),
  * Gatekeeper, cert-manager, CloudNativePG, the Vault agent injector, the Prometheus operator
- * and Strimzi. One component per environment, installed in dependency order.
+ * and Strimzi. One component per environment, installed in dependency order, with the
+ * ServiceEntry istiod's OPA provider is resolved against.
  */
 export class PlatformAddons extends pulumi.ComponentResource {
   readonly releases: Record<AddonName, k8s.helm.v3.Release>;
@@ -174,6 +201,11 @@ export class PlatformAddons extends pulumi.ComponentResource {
       previous = current;
     }
     this.releases = releases;
+    new k8s.apiextensions.CustomResource(
+      'opa-ext-authz-host',
+      extAuthzHostEntry() as k8s.apiextensions.CustomResourceArgs,
+      { parent: this, dependsOn: [releases['istio-base']] },
+    );
     this.registerOutputs({});
   }
 }

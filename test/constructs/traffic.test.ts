@@ -146,6 +146,22 @@ describe('mesh security', () => {
     });
   });
 
+  it('lets the gateway through for a path prefix written with a trailing slash, as Gateway API matches it', () => {
+    const slashed = {
+      ...shop,
+      services: {
+        ...shop.services,
+        orders: { ...shop.services.orders, routes: [{ host: 'shop', path: '/v1/orders/' }] },
+      },
+    };
+    const fleet = parseFleet([slashed, accounts], [dev]);
+    const objs = new SystemChart(testApp(), 'shop', {
+      system: resolve(fleet.byName.get('shop')!, fleet.environments[0], fleet),
+    }).toJson();
+    const rule = find(objs, 'AuthorizationPolicy', 'orders-allow').spec.rules[0];
+    expect(rule.to[0].operation.paths).toEqual(['/v1/orders', '/v1/orders/*']);
+  });
+
   it('writes Linkerd servers and authorizations with the same callers when the environment uses Linkerd', () => {
     const objects = systemObjects('shop', { ...dev, mesh: { provider: 'linkerd', mtls: 'STRICT' } });
     expect(objects.filter((o) => o.apiVersion.startsWith('security.istio.io'))).toEqual([]);

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseFleet, ValidationError, type Issue, type SystemInput } from '../../model';
 import { loadDeclarations } from '../../synth/load';
@@ -171,6 +173,7 @@ describe('fleet validation of secrets, events and the identity provider', () => 
   });
 
   it('fails a JWT route in an environment without an identity provider, but not a public one', () => {
+    // eslint-disable-next-line @typescript-eslint/no-unused-vars -- dropped on purpose; the rest is the environment
     const { identityProvider: _, ...noIdp } = dev;
     const issues = issuesOf([shop, accounts], [noIdp]);
     expect(lines(issues)).toEqual([
@@ -178,5 +181,146 @@ describe('fleet validation of secrets, events and the identity provider', () => 
     ]);
     const open = withOrders({ routes: [{ host: 'shop', path: '/v1/orders', auth: 'none' }] });
     expect(parseFleet([open, accounts], [noIdp]).systems).toHaveLength(2);
+  });
+});
+
+describe('fleet validation of names that would collide', () => {
+  it('fails a system named after a platform namespace', () => {
+    const kong = {
+      ...accounts,
+      name: 'kong',
+      services: { 'kong-gateway': { image: 'registry.acme.example/k/g:1.0.0', port: 8080 } },
+    };
+    const issues = issuesOf([kong], [dev]);
+    expect(lines(issues)).toEqual([
+      'kong.name: "kong" is a namespace of Kubernetes or the platform; choose another system name',
+    ]);
+    const vault = {
+      ...kong,
+      name: 'vault',
+      services: { ui: { image: 'registry.acme.example/k/g:1.0.0', port: 8080 } },
+    };
+    expect(lines(issuesOf([vault], [dev]))).toEqual([
+      'vault.name: "vault" is a platform namespace in environment dev; choose another system name',
+    ]);
+  });
+
+  it('fails a job named like a service of the same system', () => {
+    const clash = {
+      ...shop,
+      jobs: { orders: { image: 'registry.acme.example/shop/orders:1.2.3', schedule: '0 3 * * *' } },
+    };
+    expect(lines(issuesOf([clash, accounts]))).toEqual([
+      'shop.jobs.orders: a service is named "orders" too; a job and a service would share a ServiceAccount, mesh identity and pod selector',
+    ]);
+  });
+
+  it("fails a service named like the system's database objects", () => {
+    const clash = {
+      ...shop,
+      services: { ...shop.services, 'shop-db': { image: 'registry.acme.example/shop/x:1.0.0', port: 8080 } },
+    };
+    expect(lines(issuesOf([clash, accounts]))).toEqual([
+      'shop.services.shop-db: "shop-db" is reserved for the system\'s database objects; choose another name',
+    ]);
+  });
+});
+
+describe('fleet validation of external authorization', () => {
+  const charts = () => loadDeclarations('charts') as SystemInput[];
+  /** The example fleet with commerce's orders asking for `authz`. */
+  const withOrdersAuthz = (authz: unknown) =>
+    charts().map((s) =>
+      s.name === 'commerce'
+        ? { ...s, services: { ...s.services, orders: { ...s.services.orders, authz } } }
+        : s,
+    );
+
+  it('reads the Rego file a service names when the fleet is parsed', () => {
+    const fleet = parseFleet(charts(), [dev]);
+    expect([...fleet.regoSources.keys()]).toEqual(['policies/authz/orders.rego']);
+    expect(fleet.regoSources.get('policies/authz/orders.rego')).toBe(
+      fs.readFileSync(path.join(__dirname, '../../policies/authz/orders.rego'), 'utf8'),
+    );
+  });
+
+  it('fails a policy file that does not exist', () => {
+    const issues = issuesOf(withOrdersAuthz({ policy: 'policies/authz/order.rego' }));
+    expect(lines(issues)).toEqual([
+      'commerce.services.orders.authz.policy: no such Rego file "policies/authz/order.rego"',
+    ]);
+  });
+
+  it('fails a policy that is not a .rego file or lies outside the repository', () => {
+    expect(lines(issuesOf(withOrdersAuthz({ policy: 'policies/authz/orders.json' })))).toEqual([
+      'commerce.services.orders.authz.policy: expected a Rego file ending in ".rego", got "policies/authz/orders.json"',
+    ]);
+    expect(lines(issuesOf(withOrdersAuthz({ policy: '../authz/orders.rego' })))).toEqual([
+      'commerce.services.orders.authz.policy: expected a path relative to the repository root, like "policies/authz/orders.rego", got "../authz/orders.rego"',
+    ]);
+  });
+
+  describe('against a folder of policies', () => {
+    let root: string;
+    beforeAll(() => {
+      root = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-authz-'));
+      fs.writeFileSync(path.join(root, 'orders.rego'), 'package envoy.authz\n\ndefault allow := false\n');
+      fs.writeFileSync(path.join(root, 'payments.rego'), 'package envoy.authz\n\ndefault allow := true\n');
+      fs.writeFileSync(path.join(root, 'other.rego'), 'package payments.rules\n\ndefault allow := false\n');
+    });
+    afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+    const guarded = (policies: Record<string, string>): SystemInput => ({
+      ...shop,
+      services: Object.fromEntries(
+        Object.entries(shop.services).map(([name, s]) => [
+          name,
+          policies[name] ? { ...s, authz: { policy: policies[name] } } : s,
+        ]),
+      ),
+    });
+    /** Every problem of a fleet whose policies live in `root`. */
+    const problems = (systems: unknown[], environments: unknown[] = [dev]): string[] => {
+      try {
+        parseFleet(systems, environments, { root });
+      } catch (error) {
+        if (error instanceof ValidationError) return lines([...error.issues]);
+        throw error;
+      }
+      throw new Error('expected the fleet to be invalid');
+    };
+
+    it('fails a policy that is not the package opa-envoy asks', () => {
+      expect(problems([guarded({ orders: 'other.rego' }), accounts])).toEqual([
+        'shop.services.orders.authz.policy: "other.rego" declares package payments.rules; opa-envoy asks data.envoy.authz.allow, so declare "package envoy.authz"',
+      ]);
+    });
+
+    it('fails two services of one system naming different policies for their shared OPA', () => {
+      expect(problems([guarded({ orders: 'orders.rego', payments: 'payments.rego' }), accounts])).toEqual([
+        'shop.services.payments.authz.policy: "payments.rego" differs from "orders.rego" of shop.services.orders.authz.policy; the services of a system share one OPA serving one envoy.authz package, so name one Rego file for all of them',
+      ]);
+      const shared = guarded({ orders: 'orders.rego', payments: 'orders.rego' });
+      expect([...parseFleet([shared, accounts], [dev], { root }).regoSources.keys()]).toEqual([
+        'orders.rego',
+      ]);
+    });
+
+    it('fails authz in an environment whose mesh has no external authorization', () => {
+      const linkerd = { ...dev, mesh: { provider: 'linkerd' } };
+      expect(problems([guarded({ orders: 'orders.rego' }), accounts], [linkerd])).toEqual([
+        'shop.services.orders.authz: environment dev uses linkerd, which has no external authorization; remove authz or use the istio mesh there',
+      ]);
+    });
+
+    it('fails a workload named like the authorizer of its system', () => {
+      const named = {
+        ...guarded({ orders: 'orders.rego' }),
+        jobs: { 'opa-authz': { image: 'registry.acme.example/shop/orders:1.2.3', schedule: '0 3 * * *' } },
+      };
+      expect(problems([named, accounts])).toEqual([
+        'shop.jobs.opa-authz: "opa-authz" is the name of the system\'s OPA authorizer, which shop.services.orders.authz.policy asks for; rename the workload',
+      ]);
+    });
   });
 });
