@@ -9,7 +9,7 @@ import {
 } from '../model';
 import { renderVaultFiles } from '../constructs/vault-files';
 import { renderPlatform, renderSystem } from './render';
-import { readDirectory, replaceDirectory } from './output';
+import { bodyText, listDirectory, replaceDirectory, type FileBody } from './output';
 import { CACHE_FILE, cacheManifest, type CacheManifest } from './cache';
 
 /** A request the user got wrong (unknown environment or system name): exit code 2. */
@@ -40,9 +40,14 @@ export interface RenderedFile {
    * file alone: rewriting the file replaces everything in it. Validation reads only `content`.
    * @default - none
    */
-  readonly companions?: { readonly dir: string; readonly files: ReadonlyMap<string, string> };
+  readonly companions?: { readonly dir: string; readonly files: ReadonlyMap<string, FileBody> };
   /** Hash of the inputs this file was rendered from (see synth/fingerprint.ts). @default - not cached */
   readonly hash?: string;
+  /**
+   * The previous run's identical file, when this one was not rendered again; it is linked, not
+   * rewritten, and `content` reads it only if asked. @default - freshly rendered
+   */
+  readonly source?: string;
 }
 
 /** Where a system's Vault files go in its environment's folder. */
@@ -145,9 +150,9 @@ export function writeEnvironment(
   files: readonly RenderedFile[],
   partial: boolean,
 ): void {
-  const contents = partial ? readDirectory(outDir, environment) : new Map<string, string>();
+  const contents: Map<string, FileBody> = partial ? listDirectory(outDir, environment) : new Map();
   for (const f of files) {
-    contents.set(f.file, f.content);
+    contents.set(f.file, f.source ? { link: f.source } : f.content);
     if (!f.companions) continue;
     const prefix = `${f.companions.dir}/`;
     for (const name of [...contents.keys()]) if (name.startsWith(prefix)) contents.delete(name);
@@ -158,7 +163,11 @@ export function writeEnvironment(
   if (files.some((f) => f.hash)) {
     contents.set(
       CACHE_FILE,
-      cacheManifest(contents, files, previous ? (JSON.parse(previous) as CacheManifest) : undefined),
+      cacheManifest(
+        contents,
+        files,
+        previous ? (JSON.parse(bodyText(previous)) as CacheManifest) : undefined,
+      ),
     );
   }
   replaceDirectory(

@@ -7,7 +7,9 @@ import {
   type System,
 } from '../model';
 import { countDocuments, PLATFORM_FILE, vaultDir, type RenderedFile } from './engine';
+import * as fs from 'node:fs';
 import { readCache } from './cache';
+import type { FileBody } from './output';
 import { inputHash } from './fingerprint';
 import { defaultJobs, renderAll } from './pool';
 import { renderPlatform } from './render';
@@ -48,24 +50,31 @@ export async function synthesize(
 
   for (const env of environments) {
     const previous = options.cacheFrom ? readCache(options.cacheFrom, env.name) : undefined;
-    const reuse = (file: string, hash: string) =>
-      previous?.manifest.files[file] === hash && previous.files.has(file) ? previous.files : undefined;
+    const companions = previous ? companionsByDir(previous.files) : new Map<string, Map<string, FileBody>>();
+    // A file is reused when its input hash is the one recorded beside it: it is linked into the
+    // new output, and read only if someone asks for its content.
+    const reuse = (file: string, hash: string): { source: string; objects: number } | undefined => {
+      const link = previous?.files.get(file);
+      const objects = previous?.manifest.objects?.[file];
+      return link && objects !== undefined && previous!.manifest.files[file] === hash
+        ? { source: link.link, objects }
+        : undefined;
+    };
     const out: RenderedFile[] = [];
 
     if (!env.ephemeral) {
       const hostnames = fleetHostnames(fleet.systems, env);
       const hash = inputHash({ platform: env, hostnames });
       const cached = reuse(PLATFORM_FILE, hash);
-      const content = cached ? cached.get(PLATFORM_FILE)! : renderPlatform(env, hostnames);
-      if (cached) reused++;
-      else rendered++;
-      out.push({
-        environment: env.name,
-        file: PLATFORM_FILE,
-        content,
-        objects: countDocuments(content),
-        hash,
-      });
+      const base = { environment: env.name, file: PLATFORM_FILE, hash };
+      if (cached) {
+        reused++;
+        out.push(reusedFile(base, cached));
+      } else {
+        rendered++;
+        const content = renderPlatform(env, hostnames);
+        out.push({ ...base, content, objects: countDocuments(content) });
+      }
     }
 
     for (const system of ordered) {
@@ -75,16 +84,19 @@ export async function synthesize(
       const cached = reuse(file, hash);
       if (cached) {
         reused++;
-        const content = cached.get(file)!;
-        out.push({
-          environment: env.name,
-          file,
-          system: system.name,
-          content,
-          objects: countDocuments(content),
-          hash,
-          companions: companionsFrom(cached, system.name),
-        });
+        const dir = vaultDir(system.name);
+        out.push(
+          reusedFile(
+            {
+              environment: env.name,
+              file,
+              system: system.name,
+              hash,
+              companions: { dir, files: companions.get(dir) ?? new Map() },
+            },
+            cached,
+          ),
+        );
       } else {
         pending.push({ env: env.name, slot: out.length, resolved, hash });
         out.push(undefined as unknown as RenderedFile);
@@ -114,10 +126,32 @@ export async function synthesize(
   return { files, rendered, reused };
 }
 
-function companionsFrom(files: ReadonlyMap<string, string>, system: string): RenderedFile['companions'] {
-  const prefix = `${vaultDir(system)}/`;
-  const out = new Map<string, string>();
-  for (const [name, content] of files)
-    if (name.startsWith(prefix)) out.set(name.slice(prefix.length), content);
-  return { dir: vaultDir(system), files: out };
+/** A file carried over from the previous run: linked when written, read only when asked. */
+function reusedFile(
+  base: Omit<RenderedFile, 'content' | 'objects'>,
+  cached: { source: string; objects: number },
+): RenderedFile {
+  let content: string | undefined;
+  return {
+    ...base,
+    source: cached.source,
+    objects: cached.objects,
+    get content() {
+      return (content ??= fs.readFileSync(cached.source, 'utf8'));
+    },
+  };
+}
+
+/** The previous run's companion files (`vault/<system>/<name>`), grouped by folder in one pass. */
+function companionsByDir(files: ReadonlyMap<string, { link: string }>): Map<string, Map<string, FileBody>> {
+  const out = new Map<string, Map<string, FileBody>>();
+  for (const [name, body] of files) {
+    const slash = name.lastIndexOf('/');
+    if (slash < 0) continue;
+    const dir = name.slice(0, slash);
+    let group = out.get(dir);
+    if (!group) out.set(dir, (group = new Map()));
+    group.set(name.slice(slash + 1), body);
+  }
+  return out;
 }

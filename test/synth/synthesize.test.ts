@@ -6,6 +6,7 @@ import dev from '../../environments/dev';
 import prod from '../../environments/prod';
 import { parseFleet, type Fleet } from '../../model';
 import { writeEnvironment, type RenderedFile } from '../../synth/engine';
+import { bodyText } from '../../synth/output';
 import { PARALLEL_THRESHOLD } from '../../synth/pool';
 import { synthesize } from '../../synth/synthesize';
 
@@ -16,8 +17,8 @@ function contents(files: ReadonlyMap<string, RenderedFile[]>): Record<string, st
   for (const [env, list] of files) {
     for (const f of list) {
       out[`${env}/${f.file}`] = f.content;
-      for (const [name, content] of f.companions?.files ?? [])
-        out[`${env}/${f.companions!.dir}/${name}`] = content;
+      for (const [name, body] of f.companions?.files ?? [])
+        out[`${env}/${f.companions!.dir}/${name}`] = bodyText(body);
     }
   }
   return out;
