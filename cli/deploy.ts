@@ -1,9 +1,8 @@
 import { crdsDir as upstreamCrdsDir } from '../scripts/crds';
 import { destroy, preview, up, type StackOptions } from '../stacks/automation';
-import { plan, UsageError } from '../synth/engine';
-import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
+import { UsageError } from '../synth/engine';
 import { EXIT, type Io } from './io';
-import { parse } from './options';
+import { parse, planFromFlags } from './options';
 
 /** Flags of every command that talks to a cluster through Pulumi. */
 export const CLUSTER_OPTIONS = {
@@ -73,11 +72,7 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
       return EXIT.ok;
     }
     if (!values.env) throw new UsageError(`syskit ${verb} needs --env <name>`);
-    const { fleet, environments } = plan(
-      loadDeclarations(values.systems ?? DEFAULT_SYSTEMS),
-      loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS),
-      { environments: [values.env], systems: values.system },
-    );
+    const { fleet, environments } = planFromFlags(values);
     const environment = environments[0];
     const options = { ...(await stackOptions(values, io)), systems: values.system };
     if (verb === 'destroy') {

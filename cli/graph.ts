@@ -1,8 +1,7 @@
 import { resolve, type ResolvedSystem } from '../model';
-import { plan, UsageError } from '../synth/engine';
-import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
+import { UsageError } from '../synth/engine';
 import { EXIT, type Io } from './io';
-import { parse } from './options';
+import { parse, planFromFlags } from './options';
 
 export const GRAPH_HELP = `Usage: syskit graph --env <name> [--system <name>]... [--format mermaid|json]
 
@@ -98,11 +97,7 @@ export async function graphCommand(args: string[], io: Io): Promise<number> {
   const format = values.format ?? 'mermaid';
   if (format !== 'mermaid' && format !== 'json')
     throw new UsageError(`--format expects mermaid or json, got "${format}"`);
-  const { fleet, environments, systems } = plan(
-    loadDeclarations(values.systems ?? DEFAULT_SYSTEMS),
-    loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS),
-    { environments: [values.env], systems: values.system },
-  );
+  const { fleet, environments, systems } = planFromFlags(values);
   // Resolve the whole fleet: a focused system's callers live in other systems.
   const resolved = fleet.systems.map((s) => resolve(s, environments[0], fleet));
   const graph = callGraph(resolved, values.system ? new Set(systems.map((s) => s.name)) : undefined);

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { UsageError } from '../synth/engine';
+import { plan, UsageError } from '../synth/engine';
+import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
 
 /** Flags shared by the commands that read the fleet. */
 export const FLEET_OPTIONS = {
@@ -23,4 +24,18 @@ export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: s
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** The fleet the flags name: declarations read from --systems and --environments, then picked by --env and --system. */
+export function planFromFlags(values: {
+  systems?: string;
+  environments?: string;
+  env?: string | string[];
+  system?: string[];
+}) {
+  return plan(
+    loadDeclarations(values.systems ?? DEFAULT_SYSTEMS),
+    loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS),
+    { environments: typeof values.env === 'string' ? [values.env] : values.env, systems: values.system },
+  );
 }

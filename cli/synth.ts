@@ -1,8 +1,7 @@
-import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
-import { plan, UsageError, writeEnvironment } from '../synth/engine';
+import { UsageError, writeEnvironment } from '../synth/engine';
 import { synthesize } from '../synth/synthesize';
 import { EXIT, type Io } from './io';
-import { FLEET_HELP, FLEET_OPTIONS, parse } from './options';
+import { FLEET_HELP, FLEET_OPTIONS, parse, planFromFlags } from './options';
 
 export const SYNTH_HELP = `Usage: syskit synth [options]
 
@@ -32,16 +31,7 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
     io.out(SYNTH_HELP);
     return EXIT.ok;
   }
-  const systems = loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
-  const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
-  const {
-    fleet,
-    environments: selectedEnvs,
-    systems: selectedSystems,
-  } = plan(systems, environments, {
-    environments: values.env,
-    systems: values.system,
-  });
+  const { fleet, environments: selectedEnvs, systems: selectedSystems } = planFromFlags(values);
   const outDir = values.out ?? 'dist';
   const partial = selectedSystems.length !== fleet.systems.length;
 
