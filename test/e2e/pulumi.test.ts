@@ -102,7 +102,7 @@ describe('syskit up / preview / env / destroy with Pulumi on a real control plan
     }
   }, 600_000);
 
-  it('runs two ephemeral environments side by side, lists them, collects the expired one and tears down the other', async () => {
+  it('runs ephemeral environments side by side: down leaves the others intact, gc collects only the expired', async () => {
     const one = await syskit('env', 'up', 'pr-1', '--from', 'dev', '--ttl', '48h', ...target());
     expectOk(one);
     expect(one.stdout).toContain('  https://pr-1-shop.dev.acme.example/v1/orders');
@@ -130,24 +130,47 @@ describe('syskit up / preview / env / destroy with Pulumi on a real control plan
     expect(rows[0]).toMatch(/^NAME\s+BASE\s+AGE\s+EXPIRES$/);
     expect(rows.slice(1).map((r) => r.split(/\s+/).slice(0, 2).join(' '))).toEqual(['pr-1 dev', 'pr-2 dev']);
 
-    // pr-2 lives one minute from its creation; wait until it has certainly expired.
-    await new Promise((r) => setTimeout(r, 61_000));
-    const gc = await syskit('env', 'gc', '-q');
-    expectOk(gc);
-    expect(gc.stdout.trim()).toBe('destroyed pr-2');
-    await waitFor(
-      'namespace commerce-pr-2 to be gone',
-      async () =>
-        (await kubectl(['get', 'namespace', 'commerce-pr-2'], cp.kubeconfig, { allowFailure: true })).code !==
-        0,
-      180_000,
-    );
+    const deploymentsIn = async (ns: string) =>
+      (await kubectl(['get', 'deploy', '-n', ns, '-o', 'name'], cp.kubeconfig, { allowFailure: true }))
+        .stdout;
+    const gone = (ns: string) =>
+      waitFor(
+        `namespace ${ns} to be gone`,
+        async () =>
+          (await kubectl(['get', 'namespace', ns], cp.kubeconfig, { allowFailure: true })).code !== 0,
+        180_000,
+      );
 
+    // Tearing one down leaves the other as it was.
     const down = await syskit('env', 'down', 'pr-1', '-q');
     expectOk(down);
     expect(down.stdout).toMatch(/^pr-1: destroyed \(\d+ delete\), stack removed$/m);
+    await gone('commerce-pr-1');
+    expect(await deploymentsIn('commerce-pr-2')).toContain('deployment.apps/orders');
+
+    // gc collects only what has expired: pr-2 (one minute) but not pr-3 (two days).
+    const three = await syskit('env', 'up', 'pr-3', '--from', 'dev', '--ttl', '48h', ...target());
+    expectOk(three);
+    const expiry = Date.parse(
+      JSON.parse((await kubectl(['get', 'namespace', 'commerce-pr-2', '-o', 'json'], cp.kubeconfig)).stdout)
+        .metadata.annotations['syskit.io/expires-at'],
+    );
+    await new Promise((r) => setTimeout(r, Math.max(0, expiry - Date.now() + 1000)));
+    const gc = await syskit('env', 'gc', '-q');
+    expectOk(gc);
+    expect(gc.stdout.trim()).toBe('destroyed pr-2');
+    await gone('commerce-pr-2');
+    expect(await deploymentsIn('commerce-pr-3')).toContain('deployment.apps/orders');
+
     const after = await syskit('env', 'list', '-q');
-    expect(after.stdout.trim().split('\n')).toHaveLength(1);
+    expect(
+      after.stdout
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((r) => r.split(/\s+/)[0]),
+    ).toEqual(['pr-3']);
+    expectOk(await syskit('env', 'down', 'pr-3', '-q'));
   }, 1_800_000);
 
   it('destroys an environment', async () => {
