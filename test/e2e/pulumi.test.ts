@@ -65,6 +65,8 @@ describe('syskit up / preview / env / destroy with Pulumi on a real control plan
     expect(deployments.stdout.split('\n').filter(Boolean).sort()).toEqual([
       'deployment.apps/cart',
       'deployment.apps/catalog',
+      // orders asks for OPA authorization: the system's authorizer runs beside it.
+      'deployment.apps/opa-authz',
       'deployment.apps/orders',
       'deployment.apps/payments',
     ]);
