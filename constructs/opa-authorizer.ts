@@ -44,10 +44,15 @@ export const OPA_AUTHORIZER = {
  * OPA answers a check in memory from a handful of rules: a fixed, small size, not the
  * environment's per-service defaults, which are sized for application code.
  */
-const OPA_RESOURCES = {
+export const OPA_RESOURCES = {
   requests: { cpu: '50m', memory: '64Mi' },
   limits: { cpu: '500m', memory: '256Mi' },
 };
+
+/** How many OPA pods answer a system's checks: never zero, which would deny every checked request. */
+export function authorizerReplicas(system: ResolvedSystem): number {
+  return authzClients(system).length === 0 ? 0 : Math.max(1, system.environment.defaults.replicas);
+}
 
 /** The services of a system that ask the mesh to check their requests with OPA, sorted. */
 export function authzClients(system: ResolvedSystem): ResolvedService[] {
@@ -108,8 +113,7 @@ export class OpaAuthorizer extends Construct {
       automountToken: false,
     });
 
-    // Zero replicas would leave every checked request without an answer, and so denied.
-    const replicas = Math.max(1, env.defaults.replicas);
+    const replicas = authorizerReplicas(props.system);
     this.deployment = new kplus.Deployment(this, 'Resource', {
       metadata: { name, labels },
       replicas,

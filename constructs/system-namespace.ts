@@ -2,6 +2,7 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { kibibytes, millicores, type ResolvedSystem } from '../model';
+import { authorizerReplicas, OPA_RESOURCES } from './opa-authorizer';
 
 export interface SystemNamespaceProps {
   readonly system: ResolvedSystem;
@@ -141,6 +142,10 @@ function quotaFor(system: ResolvedSystem): { cpuMillis: number; memoryMi: number
     memoryKi += kibibytes(j.resources.requests.memory);
     pods += 1;
   }
+  const authorizers = authorizerReplicas(system);
+  cpuMillis += millicores(OPA_RESOURCES.requests.cpu) * authorizers;
+  memoryKi += kibibytes(OPA_RESOURCES.requests.memory) * authorizers;
+  pods += authorizers;
   const db = system.database;
   if (db) {
     cpuMillis += 500 * db.instances;

@@ -31,6 +31,15 @@ function objects(env: EnvironmentInput = dev, system = 'shop'): any[] {
 const names = (list: any[]) => list.map((o) => `${o.kind}/${o.metadata.name}`);
 
 describe('OpaAuthorizer', () => {
+  it("counts the authorizer's pods in the namespace quota", () => {
+    const hard = (list: any[]) => find(list, 'ResourceQuota', 'system-quota').spec.hard;
+    const guarded = hard(chartObjects(resolveIn(prod, 'shop', [guardedShop, accounts])));
+    const plain = hard(chartObjects(resolveIn(prod, 'shop', [shop, accounts])));
+    // Three OPA replicas in prod, with twice their requests as headroom, like every workload.
+    expect(guarded.pods - plain.pods).toBe(2 * 3);
+    expect(parseInt(guarded['requests.cpu']) - parseInt(plain['requests.cpu'])).toBe(2 * 3 * 50);
+  });
+
   it('ships exactly the declared Rego file and the opa-envoy config in its ConfigMap', () => {
     const configMap = find(objects(), 'ConfigMap', 'opa-authz-policies');
     expect(Object.keys(configMap.data)).toEqual(['config.yaml', 'orders.rego']);
