@@ -1,29 +1,45 @@
-import { ValidationError, formatIssues } from '../model';
-import { UsageError } from '../synth/engine';
-import { LoadError } from '../synth/load';
+import { formatIssues, ValidationError } from '../model/issues';
+import { LoadError, UsageError } from '../synth/errors';
 import { EXIT, processIo, type Io } from './io';
-import { clusterCommand } from './cluster';
-import { deployCommand } from './deploy';
-import { envCommand } from './env';
-import { graphCommand } from './graph';
-import { synthCommand } from './synth';
-import { validateCommand } from './validate';
 
 type Command = (args: string[], io: Io) => Promise<number>;
 
-const COMMANDS: Record<string, { run: Command; summary: string }> = {
-  synth: { run: synthCommand, summary: 'validate the systems and write manifests for each environment' },
+/**
+ * Each command's module is loaded only when that command runs, so `syskit --help` and a
+ * command that never renders or applies do not pay for cdk8s or Pulumi. Register a new
+ * command with one line here and keep its imports inside its own module.
+ */
+const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }> = {
+  synth: {
+    load: async () => (await import('./synth')).synthCommand,
+    summary: 'validate the systems and write manifests for each environment',
+  },
   validate: {
-    run: validateCommand,
+    load: async () => (await import('./validate')).validateCommand,
     summary: 'validate the systems and check their manifests against the policies',
   },
-  graph: { run: graphCommand, summary: 'print the resolved call graph and routes (Mermaid or JSON)' },
-  preview: { run: deployCommand('preview'), summary: 'show what applying an environment would change' },
-  up: { run: deployCommand('up'), summary: 'apply an environment to a cluster with Pulumi' },
-  destroy: { run: deployCommand('destroy'), summary: "delete everything an environment's stack applied" },
-  env: { run: envCommand, summary: 'ephemeral per-pull-request environments: up, list, down, gc' },
+  graph: {
+    load: async () => (await import('./graph')).graphCommand,
+    summary: 'print the resolved call graph and routes (Mermaid or JSON)',
+  },
+  preview: {
+    load: async () => (await import('./deploy')).deployCommand('preview'),
+    summary: 'show what applying an environment would change',
+  },
+  up: {
+    load: async () => (await import('./deploy')).deployCommand('up'),
+    summary: 'apply an environment to a cluster with Pulumi',
+  },
+  destroy: {
+    load: async () => (await import('./deploy')).deployCommand('destroy'),
+    summary: "delete everything an environment's stack applied",
+  },
+  env: {
+    load: async () => (await import('./env')).envCommand,
+    summary: 'ephemeral per-pull-request environments: up, list, down, gc',
+  },
   cluster: {
-    run: clusterCommand,
+    load: async () => (await import('./cluster')).clusterCommand,
     summary: 'start or stop a local control plane for tests and local applies',
   },
 };
@@ -55,7 +71,8 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return EXIT.usage;
   }
   try {
-    return await command.run(rest, io);
+    const run = await command.load();
+    return await run(rest, io);
   } catch (error) {
     return report(error, io);
   }

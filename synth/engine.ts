@@ -12,13 +12,9 @@ import { renderPlatform, renderSystem } from './render';
 import { bodyText, listDirectory, replaceDirectory, type FileBody } from './output';
 import { CACHE_FILE, cacheManifest, type CacheManifest } from './cache';
 
-/** A request the user got wrong (unknown environment or system name): exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UsageError';
-  }
-}
+import { UsageError } from './errors';
+
+export { UsageError };
 
 export interface Selection {
   /** Environment names to render. @default - all */

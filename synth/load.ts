@@ -8,13 +8,9 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..');
 export const DEFAULT_SYSTEMS = path.join(PROJECT_ROOT, 'charts');
 export const DEFAULT_ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
 
-/** A path the user gave does not exist or cannot be read as declarations: a usage error. */
-export class LoadError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'LoadError';
-  }
-}
+import { LoadError } from './errors';
+
+export { LoadError };
 
 const LOADABLE = /\.(ts|js|cjs|yaml|yml|json)$/;
 

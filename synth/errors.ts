@@ -1,0 +1,20 @@
+/**
+ * Errors that mean "the user asked for something wrong". They live apart from the engine so
+ * that the CLI can classify failures without loading cdk8s, yaml or zod.
+ */
+
+/** A request the user got wrong (unknown environment or system name): exit code 2. */
+export class UsageError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** A path the user gave does not exist or cannot be read as declarations: a usage error. */
+export class LoadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'LoadError';
+  }
+}
