@@ -233,7 +233,7 @@ function readText(file: string): string | undefined {
 }
 
 function seconds(ms: number): string {
-  return `${Math.round(ms / 1000)}s`;
+  return `${Number((ms / 1000).toFixed(1))}s`;
 }
 
 /** Blocks this thread: the lock is taken by synchronous code that has nothing else to do meanwhile. */

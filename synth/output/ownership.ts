@@ -83,7 +83,9 @@ export function inspectOutput(layout: OutputLayout): OutputState {
   }
   if (!stat.isDirectory()) return { kind: 'foreign', reason: 'it is a file, not a folder', file: true };
   if (isMarked(layout.out)) return { kind: 'folder', root: layout.out };
-  const entries = fs.readdirSync(layout.out, { withFileTypes: true });
+  const entries = fs
+    .readdirSync(layout.out, { withFileTypes: true })
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
   if (entries.length === 0) return { kind: 'empty' };
   const strangers = entries.filter((e) => !isLegacyEntry(layout.out, e));
   if (strangers.length === 0) return { kind: 'folder', root: layout.out };
