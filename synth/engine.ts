@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   parseFleet,
   resolve,
@@ -9,8 +11,6 @@ import {
 } from '../model';
 import { renderVaultFiles } from '../constructs/vault-files';
 import { renderPlatform, renderSystem } from './render';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { listTree, OutputFolder, type FileBody, type LockOptions } from './output';
 import { cacheFile, cacheManifest, previousManifest } from './cache';
 
