@@ -182,8 +182,7 @@ export const SYSTEM_KINDS: readonly SystemKind[] = [
     facts: perRoute((r) => [...(r.corsOrigins ?? [])].sort()),
     risk: (before, after) => {
       const had = new Set(before as readonly string[]);
-      const added_ = (after as readonly string[]).filter((o) => !had.has(o));
-      return added_.includes('*') ? 'high' : added_.length > 0 ? 'medium' : 'low';
+      return (after as readonly string[]).some((o) => !had.has(o)) ? 'medium' : 'low';
     },
   },
   {
