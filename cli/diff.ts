@@ -1,15 +1,14 @@
-import { parseAllDocuments } from 'yaml';
 import { parseFleet, resolve, ValidationError, type Environment, type Fleet } from '../model';
 import { policyRuleNames } from '../policies/catalog';
 import { compareEnvironment, type EnvironmentDelta, type EnvironmentSide } from '../review/fleet-diff';
 import { formatMarkdown } from '../review/markdown-report';
-import { compareObjects, type KubeObject, type ObjectDiff } from '../review/objects';
+import { compareObjects, type ObjectDiff } from '../review/objects';
 import { PLATFORM, shouldFail, systemReport, type DiffReport, type SystemReport } from '../review/report';
 import { isRisk, RISKS, type Risk } from '../review/risk';
 import { formatText } from '../review/text-report';
 import { plan, UsageError } from '../synth/engine';
 import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
-import { renderPlatform, renderSystemObjects } from '../synth/render';
+import { renderPlatformObjects, renderSystemObjects } from '../synth/render';
 import { baseDirectory, checkoutRef, type DeclarationPaths } from './base-declarations';
 import { EXIT, type Io } from './io';
 import { parse } from './options';
@@ -150,7 +149,7 @@ function reportEnvironment(delta: EnvironmentDelta, patches: boolean): SystemRep
   const reports: (SystemReport | undefined)[] = [];
   const { platform } = delta;
   const platformObjects = (p: typeof platform.before) =>
-    p ? yamlObjects(renderPlatform(p.environment, p.hostnames)) : [];
+    p ? renderPlatformObjects(p.environment, p.hostnames) : [];
   reports.push(
     systemReport(
       PLATFORM,
@@ -173,12 +172,6 @@ function reportEnvironment(delta: EnvironmentDelta, patches: boolean): SystemRep
     reports.push(systemReport(s.name, s.changes, objects, patches));
   }
   return reports.filter((r): r is SystemReport => r !== undefined);
-}
-
-function yamlObjects(yaml: string): KubeObject[] {
-  return parseAllDocuments(yaml)
-    .map((d) => d.toJSON() as KubeObject | null)
-    .filter((o): o is KubeObject => o !== null);
 }
 
 function resolveSide(fleet: Fleet, environment: Environment): EnvironmentSide {

@@ -32,9 +32,18 @@ export function objectText(o: KubeObject): string {
   return stringify(o, { sortMapEntries: true, lineWidth: 0 });
 }
 
+/** JSON with object keys sorted: equal for equal objects, whatever order their keys were written in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => byText(a, b)))
+      : v,
+  );
+}
+
 /**
  * Compares two renderings of the same system object by object. Unchanged objects cost one
- * serialization each and produce nothing; `patches` is filled only when asked.
+ * canonical JSON serialization each and produce nothing; `patches` is filled only when asked.
  */
 export function compareObjects(
   before: readonly KubeObject[],
@@ -54,17 +63,14 @@ export function compareObjects(
   for (const key of [...new Set([...b.keys(), ...a.keys()])].sort(byText)) {
     const ob = b.get(key);
     const oa = a.get(key);
-    const tb = ob === undefined ? '' : objectText(ob);
-    const ta = oa === undefined ? '' : objectText(oa);
-    if (tb === ta) continue;
+    if (ob !== undefined && oa !== undefined && canonicalJson(ob) === canonicalJson(oa)) continue;
     if (ob === undefined) count(added, oa!);
     else if (oa === undefined) count(removed, ob);
     else {
       count(changed, oa);
       if (oa.kind === 'ResourceQuota') changes.push(quotaChange(key, ob, oa));
     }
-    if (options.patches)
-      patches.push(unifiedDiff(key, ob === undefined ? undefined : tb, oa === undefined ? undefined : ta));
+    if (options.patches) patches.push(unifiedDiff(key, ob && objectText(ob), oa && objectText(oa)));
   }
   return { added: sorted(added), removed: sorted(removed), changed: sorted(changed), patches, changes };
 }
