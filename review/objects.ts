@@ -77,12 +77,20 @@ export function compareObjects(
 
 function quotaChange(key: string, before: KubeObject, after: KubeObject): Change {
   const hard = (o: KubeObject) => ((o.spec ?? {}) as { hard?: Record<string, string> }).hard ?? {};
+  const b = hard(before);
+  const a = hard(after);
+  // Only the limits that moved: a quota lists every resource, most of which stay put.
+  const moved = [...new Set([...Object.keys(b), ...Object.keys(a)])]
+    .filter((k) => b[k] !== a[k])
+    .sort(byText);
+  const pick = (h: Record<string, string>) =>
+    Object.fromEntries(moved.filter((k) => k in h).map((k) => [k, h[k]]));
   return {
     kind: 'quota',
     category: 'sizing',
     subject: key.replace(/^ResourceQuota /, ''),
-    before: hard(before),
-    after: hard(after),
+    before: pick(b),
+    after: pick(a),
     // The quota follows what the systems declare; those declarations carry their own risk.
     risk: 'info',
   };

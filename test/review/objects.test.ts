@@ -66,7 +66,7 @@ describe('object comparison', () => {
       apiVersion: 'v1',
       kind: 'ResourceQuota',
       metadata: { name: 'system-quota', namespace: 'shop' },
-      spec: { hard: { pods } },
+      spec: { hard: { pods, 'services.nodeports': '0' } },
     });
     expect(compareObjects([quota('10')], [quota('12')]).changes).toEqual([
       {
