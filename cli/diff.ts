@@ -84,19 +84,27 @@ export async function diffCommand(args: string[], io: Io): Promise<number> {
     );
   if (against !== undefined && values.env?.length !== 1)
     throw new UsageError('--against-env needs exactly one --env, the environment to promote');
+  if (against !== undefined && values.env![0] === against)
+    throw new UsageError(
+      `--against-env ${against} compares ${against} with itself; name another environment`,
+    );
 
   const headPaths: DeclarationPaths = {
     systems: values.systems ?? DEFAULT_SYSTEMS,
     environments: values.environments ?? DEFAULT_ENVIRONMENTS,
   };
-  const head = readSide('working copy', headPaths, values.env);
+  // With --against-env both environments come from one reading of the working copy.
+  const head = readSide(
+    'working copy',
+    headPaths,
+    against === undefined ? values.env : [...values.env!, against],
+  );
   const policyRules = policyRuleNames();
 
   let pairs: { name: string; before?: EnvironmentSide; after?: EnvironmentSide }[];
   let baseLabel: string;
   if (against !== undefined) {
-    const target = readSide(against, headPaths, [against]).environments[0];
-    const source = head.environments[0];
+    const [source, target] = head.environments;
     baseLabel = target.name;
     pairs = [
       {
@@ -125,7 +133,7 @@ export async function diffCommand(args: string[], io: Io): Promise<number> {
 
   const report: DiffReport = {
     base: baseLabel,
-    head: against !== undefined ? head.environments[0].name : head.label,
+    head: against !== undefined ? values.env![0] : head.label,
     environments: pairs.map(({ name, before, after }) => ({
       name,
       systems: reportEnvironment(
