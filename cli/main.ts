@@ -22,6 +22,14 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./graph')).graphCommand,
     summary: 'print the resolved call graph and routes (Mermaid or JSON)',
   },
+  diff: {
+    load: async () => (await import('./diff')).diffCommand,
+    summary: 'review a change: security, sizing and objects against a git ref or environment',
+  },
+  impact: {
+    load: async () => (await import('./impact')).impactCommand,
+    summary: 'the blast radius of a service or system: callers, routes, consumers, owners',
+  },
   preview: {
     load: async () => (await import('./deploy')).deployCommand('preview'),
     summary: 'show what applying an environment would change',

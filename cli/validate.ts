@@ -68,7 +68,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     io.out(
       `${env.name}: ${subject}, ${objects.length} objects, ` +
         `${violations.length} policy violation${violations.length === 1 ? '' : 's'}` +
-        (violations.length > 0 ? ` (${env.policy.enforcement})` : ''),
+        (violations.length > 0 ? ` (${[...new Set(violations.map((v) => v.enforcement))].join(', ')})` : ''),
     );
   }
   if (values.json) io.out(JSON.stringify({ violations: all }, null, 2));

@@ -30,6 +30,15 @@ const systemOverride = z.strictObject({
     .optional(),
 });
 
+/** What Gatekeeper does with a violation: record it (`dryrun`), warn the client, or reject the object. */
+export const enforcementAction = z.enum(['dryrun', 'warn', 'deny']);
+export type EnforcementAction = z.infer<typeof enforcementAction>;
+
+/** The enforcement of one policy rule in an environment: its own, or the environment's. */
+export function ruleEnforcement(env: Environment, rule: string): EnforcementAction {
+  return env.policy.rules[rule] ?? env.policy.enforcement;
+}
+
 /** Name of the OPA external authorizer in the mesh config, unless the environment names another. */
 export const DEFAULT_EXT_AUTHZ_PROVIDER = 'opa-ext-authz';
 
@@ -106,7 +115,13 @@ export const environmentSchema = z.strictObject({
       opaImage: DEFAULT_OPA_IMAGE,
     }),
   policy: z.strictObject({
-    enforcement: z.enum(['dryrun', 'warn', 'deny']),
+    enforcement: enforcementAction,
+    /**
+     * Enforcement of single rules, by their folder name in `policies/`, where it differs from
+     * `enforcement`: a new rule can start as `warn` while the others deny.
+     * @default {} - every rule uses `enforcement`
+     */
+    rules: z.record(z.string(), enforcementAction).default({}),
     /** Image prefixes pods may pull from, like "ghcr.io/acme/". */
     allowedRegistries: z.array(z.string().min(1)).nonempty(),
     /**

@@ -25,6 +25,11 @@ export interface FleetOptions {
    * @default - the repository root, the folder holding model/ (synth/load.ts's PROJECT_ROOT)
    */
   readonly root?: string;
+  /**
+   * Names of the platform's policy rules, which `policy.rules` of an environment may name.
+   * @default - rule names are not checked
+   */
+  readonly policyRules?: readonly string[];
 }
 
 /** Name of the OPA authorizer's objects (Deployment, Service, ServiceAccount) in a system namespace. */
@@ -98,6 +103,9 @@ export function parseFleet(
   );
   for (const system of checked) issues.push(...checkSystem(system, byName, unparsed));
   for (const env of environments) issues.push(...checkEnvironment(env, checked, byName));
+  if (options.policyRules) {
+    for (const env of environments) issues.push(...checkRuleNames(env, options.policyRules));
+  }
   const regoSources = readAuthzPolicies(systems, options.root ?? REPOSITORY_ROOT, issues);
 
   if (issues.length > 0) throw new ValidationError(sortIssues(issues));
@@ -361,6 +369,15 @@ function checkSystem(
     }
   }
   return issues;
+}
+
+function checkRuleNames(env: Environment, known: readonly string[]): Issue[] {
+  return Object.keys(env.policy.rules)
+    .filter((rule) => !known.includes(rule))
+    .map((rule) => ({
+      path: `environments.${env.name}.policy.rules.${rule}`,
+      message: `unknown policy rule "${rule}"${didYouMean(rule, known)}; known: ${known.join(', ')}`,
+    }));
 }
 
 function checkEnvironment(

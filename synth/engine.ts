@@ -10,6 +10,7 @@ import {
   type System,
 } from '../model';
 import { renderVaultFiles } from '../constructs/vault-files';
+import { policyRuleNames } from '../policies/catalog';
 import { renderPlatform, renderSystem } from './render';
 import { listTree, OutputFolder, type FileBody, type LockOptions } from './output';
 import { cacheFile, cacheManifest, previousManifest } from './cache';
@@ -65,7 +66,7 @@ export function plan(
   environmentInputs: readonly unknown[],
   selection: Selection = {},
 ): { fleet: Fleet; environments: Environment[]; systems: System[] } {
-  const fleet = parseFleet(systemInputs, environmentInputs);
+  const fleet = parseFleet(systemInputs, environmentInputs, { policyRules: policyRuleNames() });
   const environments = pick('environment', fleet.environments, selection.environments);
   const systems = pick('system', fleet.systems, selection.systems);
   return { fleet, environments, systems };
