@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
 import { pinnedImage } from './system';
+import { DEFAULT_KV_MOUNTS } from './vault-paths';
 
 const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
   error: 'expected a DNS domain like "dev.acme.example"',
@@ -160,12 +161,18 @@ export const environmentSchema = z.strictObject({
       authMount: z.string().default('kubernetes'),
       /** Mount of Vault's database secrets engine. @default 'database' */
       databaseMount: z.string().default('database'),
+      /** KV secrets engine mounts that systems' `secrets` may name. @default ['kv', 'secret'] */
+      kvMounts: z
+        .array(z.string().regex(/^[a-z0-9][-a-z0-9_]*$/, { error: 'expected a mount name like "kv"' }))
+        .nonempty()
+        .default([...DEFAULT_KV_MOUNTS]),
     })
     .default({
       address: 'http://vault.vault.svc:8200',
       namespace: 'vault',
       authMount: 'kubernetes',
       databaseMount: 'database',
+      kvMounts: [...DEFAULT_KV_MOUNTS],
     }),
   telemetry: z
     .strictObject({

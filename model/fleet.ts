@@ -2,10 +2,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { environmentSchema, type Environment } from './environment';
 import { fromZod, sortIssues, ValidationError, type Issue } from './issues';
-import { didYouMean, RESERVED_NAMESPACES } from './names';
+import { didYouMean } from './names';
 import { parseReference } from './references';
 import { systemSchema, type Job, type Service, type System } from './system';
 import { routeHost } from './naming';
+import { checkIsolation } from './isolation';
+import { canonicalRoutePath, routeOverlapIssues, routePathIssues } from './route-paths';
+import { secretMountIssues, secretPathProblem } from './vault-paths';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -98,6 +101,9 @@ export function parseFleet(
   );
   for (const system of checked) issues.push(...checkSystem(system, byName, unparsed));
   for (const env of environments) issues.push(...checkEnvironment(env, checked, byName));
+  issues.push(...checkIsolation(checked, environments), ...routePathIssues(checked));
+  issues.push(...secretMountIssues(checked, environments));
+  for (const env of environments) issues.push(...routeOverlapIssues(checked, env));
   const regoSources = readAuthzPolicies(systems, options.root ?? REPOSITORY_ROOT, issues);
 
   if (issues.length > 0) throw new ValidationError(sortIssues(issues));
@@ -200,13 +206,6 @@ function lenientSystem(input: unknown): System | undefined {
   } as unknown as System;
 }
 
-/** Vault paths a system may read: under its own name, right after the mount (KV v1 or v2). */
-function ownsSecretPath(system: string, vaultPath: string): boolean {
-  const segments = vaultPath.split('/');
-  const at = segments[1] === 'data' || segments[1] === 'metadata' ? 2 : 1;
-  return segments[at] === system && segments.length > at + 1;
-}
-
 function publishers(system: System): Set<string> {
   const out = new Set<string>();
   for (const w of [...Object.values(system.services), ...Object.values(system.jobs ?? {})]) {
@@ -292,12 +291,8 @@ function checkSystem(
       }
     });
     for (const [secret, vaultPath] of Object.entries(workload.secrets ?? {})) {
-      if (typeof vaultPath === 'string' && !ownsSecretPath(system.name, vaultPath)) {
-        issues.push({
-          path: `${path}.secrets.${secret}`,
-          message: `"${vaultPath}" is outside the system's own prefix; expected "<mount>/data/${system.name}/..." or "<mount>/${system.name}/..."`,
-        });
-      }
+      const problem = typeof vaultPath === 'string' ? secretPathProblem(system.name, vaultPath) : undefined;
+      if (problem !== undefined) issues.push({ path: `${path}.secrets.${secret}`, message: problem });
     }
     for (const key of Object.keys(workload.env ?? {}).sort()) {
       if (SECRET_LOOKING_KEY.test(key)) {
@@ -309,12 +304,6 @@ function checkSystem(
     }
   }
 
-  if ((RESERVED_NAMESPACES as readonly string[]).includes(system.name)) {
-    issues.push({
-      path: `${system.name}.name`,
-      message: `"${system.name}" is a namespace of Kubernetes or the platform; choose another system name`,
-    });
-  }
   for (const job of Object.keys(system.jobs ?? {})) {
     if (job in system.services) {
       issues.push({
@@ -447,7 +436,7 @@ function checkEnvironment(
     for (const [serviceName, service] of Object.entries(system.services)) {
       (service.routes ?? []).forEach((route, i) => {
         const host = routeHost(system.name, route.host, env);
-        const key = `${host}${route.path}`;
+        const key = `${host}${canonicalRoutePath(route.path)}`;
         const path = `${system.name}.services.${serviceName}.routes[${i}]`;
         const first = routes.get(key);
         if (first !== undefined) {

@@ -1,6 +1,8 @@
+export * from './derived-names';
 export * from './environment';
 export * from './fleet';
 export * from './image';
+export * from './isolation';
 export * from './issues';
 export * from './names';
 export * from './naming';
@@ -8,4 +10,6 @@ export * from './quantities';
 export * from './references';
 export * from './resolve';
 export * from './resolved';
+export * from './route-paths';
 export * from './system';
+export * from './vault-paths';

@@ -7,6 +7,7 @@ import { parseReference } from './references';
 import type { Endpoint, ResolvedJob, ResolvedService, ResolvedSystem, ResolvedWorkload } from './resolved';
 import type { Job, Service, System } from './system';
 import { ValidationError } from './issues';
+import { canonicalRoutePath } from './route-paths';
 
 export const MANAGED_BY = 'syskit';
 
@@ -145,7 +146,7 @@ export function resolve(
         liveness: probe('liveness'),
         routes: (s.routes ?? []).map((r) => ({
           host: routeHost(system.name, r.host, environment),
-          path: r.path,
+          path: canonicalRoutePath(r.path),
           methods: r.methods,
           auth: r.auth,
           rateLimitPerMinute: r.rateLimitPerMinute,
