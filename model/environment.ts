@@ -3,6 +3,7 @@ import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
 import { pinnedImage } from './system';
 import { DEFAULT_KV_MOUNTS } from './vault-paths';
+import { envValueSchema } from './secret-values';
 
 const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
   error: 'expected a DNS domain like "dev.acme.example"',
@@ -18,7 +19,7 @@ const serviceOverride = z.strictObject({
     })
     .optional(),
   resources: resourcesSchema.optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  env: z.record(z.string(), envValueSchema).optional(),
 });
 
 const systemOverride = z.strictObject({

@@ -9,6 +9,7 @@ import { routeHost } from './naming';
 import { checkIsolation } from './isolation';
 import { canonicalRoutePath, routeOverlapIssues, routePathIssues } from './route-paths';
 import { secretMountIssues, secretPathProblem } from './vault-paths';
+import { envIssues } from './secret-values';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -42,10 +43,6 @@ export const REPOSITORY_ROOT = path.resolve(__dirname, '..');
  * undefined, and Envoy would deny every request without saying why.
  */
 export const AUTHZ_PACKAGE = 'envoy.authz';
-
-/** Plain env keys that look like credentials: they belong in Vault, not in a manifest. */
-const SECRET_LOOKING_KEY =
-  /(PASSWORD|PASSWD|TOKEN|SECRET|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|CREDENTIALS?|(^|_)KEY$)/i;
 
 /** Parses and cross-checks; throws a ValidationError listing every problem at once. */
 export function parseFleet(
@@ -186,7 +183,7 @@ function lenientSystem(input: unknown): System | undefined {
       calls: strings(r.calls),
       database: r.database === 'readwrite' || r.database === 'readonly' ? r.database : undefined,
       topics: { publishes: strings(topics.publishes), consumes: strings(topics.consumes) },
-      env: isRecord(r.env) ? (r.env as Record<string, string>) : undefined,
+      env: isRecord(r.env) ? r.env : undefined,
       port: num(r.port),
       replicas: num(r.replicas),
       autoscaling,
@@ -294,14 +291,7 @@ function checkSystem(
       const problem = typeof vaultPath === 'string' ? secretPathProblem(system.name, vaultPath) : undefined;
       if (problem !== undefined) issues.push({ path: `${path}.secrets.${secret}`, message: problem });
     }
-    for (const key of Object.keys(workload.env ?? {}).sort()) {
-      if (SECRET_LOOKING_KEY.test(key)) {
-        issues.push({
-          path: `${path}.env.${key}`,
-          message: `looks like a secret; declare it under secrets with a Vault path instead of a plain value`,
-        });
-      }
-    }
+    issues.push(...envIssues(`${path}.env`, workload.env));
   }
 
   for (const job of Object.keys(system.jobs ?? {})) {
@@ -398,6 +388,11 @@ function checkEnvironment(
     }
   }
   for (const [systemName, override] of Object.entries(env.overrides)) {
+    for (const [serviceName, serviceOverride] of Object.entries(override.services)) {
+      issues.push(
+        ...envIssues(`${root}.overrides.${systemName}.services.${serviceName}.env`, serviceOverride.env),
+      );
+    }
     const system = byName.get(systemName);
     if (system === undefined) {
       issues.push({

@@ -11,5 +11,6 @@ export * from './references';
 export * from './resolve';
 export * from './resolved';
 export * from './route-paths';
+export * from './secret-values';
 export * from './system';
 export * from './vault-paths';

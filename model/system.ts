@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DNS_1035_LABEL, DNS_LABEL, MAX_NAME } from './names';
 import { unpinnedReason } from './image';
 import { byteQuantity, resourcesSchema } from './quantities';
+import { envValueSchema } from './secret-values';
 
 const dnsName = (what: string, max: number) =>
   z
@@ -75,7 +76,7 @@ const envSchema = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
     error: 'environment variable names must match [A-Za-z_][A-Za-z0-9_]*',
   }),
-  z.string(),
+  envValueSchema,
 );
 
 /**
