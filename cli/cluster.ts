@@ -20,10 +20,14 @@ Options:
   -h, --help     show this help`;
 
 export async function clusterCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    dir: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parse(
+    args,
+    {
+      dir: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    1,
+  );
   if (values.help) {
     io.out(CLUSTER_HELP);
     return EXIT.ok;

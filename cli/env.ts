@@ -29,14 +29,18 @@ ${CLUSTER_HELP_LINES}
   -h, --help              show this help`;
 
 export async function envCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    from: { type: 'string' },
-    ttl: { type: 'string' },
-    systems: { type: 'string' },
-    environments: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-    ...CLUSTER_OPTIONS,
-  });
+  const { values, positionals } = parse(
+    args,
+    {
+      from: { type: 'string' },
+      ttl: { type: 'string' },
+      systems: { type: 'string' },
+      environments: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...CLUSTER_OPTIONS,
+    },
+    2,
+  );
   if (values.help) {
     io.out(ENV_HELP);
     return EXIT.ok;

@@ -10,6 +10,7 @@ import { checkIsolation } from './isolation';
 import { canonicalRoutePath, routeOverlapIssues, routePathIssues } from './route-paths';
 import { secretMountIssues, secretPathProblem } from './vault-paths';
 import { envIssues } from './secret-values';
+import { limitIssues } from './limits';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -99,7 +100,7 @@ export function parseFleet(
   for (const system of checked) issues.push(...checkSystem(system, byName, unparsed));
   for (const env of environments) issues.push(...checkEnvironment(env, checked, byName));
   issues.push(...checkIsolation(checked, environments), ...routePathIssues(checked));
-  issues.push(...secretMountIssues(checked, environments));
+  issues.push(...secretMountIssues(checked, environments), ...limitIssues(checked, environments));
   for (const env of environments) issues.push(...routeOverlapIssues(checked, env));
   const regoSources = readAuthzPolicies(systems, options.root ?? REPOSITORY_ROOT, issues);
 

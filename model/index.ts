@@ -4,6 +4,7 @@ export * from './fleet';
 export * from './image';
 export * from './isolation';
 export * from './issues';
+export * from './limits';
 export * from './names';
 export * from './naming';
 export * from './quantities';
