@@ -22,10 +22,13 @@ export const MAX_ANNOTATIONS_BYTES = 256 * 1024;
  */
 export const MAX_DESCRIPTION_BYTES = 4 * 1024;
 
+/** `4 KiB`, `600.1 KiB`, `4098 bytes`: exact where a rounded figure would hide the difference. */
 export function formatBytes(bytes: number): string {
-  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
-  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KiB`;
-  return `${bytes} bytes`;
+  const MiB = 1024 * 1024;
+  if (bytes % MiB === 0 && bytes > 0) return `${bytes / MiB} MiB`;
+  if (bytes % 1024 === 0 && bytes > 0) return `${bytes / 1024} KiB`;
+  if (bytes < 10 * 1024) return `${bytes} bytes`;
+  return bytes >= MiB ? `${(bytes / MiB).toFixed(1)} MiB` : `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
 interface SystemLike {

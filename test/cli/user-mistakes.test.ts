@@ -113,9 +113,7 @@ describe('declaration files that cannot be loaded', () => {
     const started = Date.now();
     const result = await run('validate', '--systems', file, '--env', 'dev');
     expect(result.code).toBe(1);
-    expect(result.err).toMatch(
-      /huge\.yaml: 6\d\d\.\d KiB is over the 512\.0 KiB a declaration file may have/,
-    );
+    expect(result.err).toMatch(/huge\.yaml: 6\d\d\.\d KiB is over the 512 KiB a declaration file may have/);
     expect(Date.now() - started).toBeLessThan(2000);
   });
 
@@ -133,7 +131,7 @@ describe('declaration files that cannot be loaded', () => {
     const result = await run('validate', '--systems', file, '--env', 'dev');
     expect(result.code).toBe(1);
     expect(result.err).toContain(
-      'shop.description: 4.9 KiB is over the 4.0 KiB a description may have (it becomes an annotation)',
+      'shop.description: 5000 bytes is over the 4 KiB a description may have (it becomes an annotation)',
     );
   });
 });
