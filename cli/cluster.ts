@@ -33,8 +33,7 @@ export async function clusterCommand(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const dir = path.resolve(values.dir ?? path.join(stateDir(), 'cluster'));
-  const [action, ...extra] = positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const [action] = positionals;
   if (action === 'up') {
     const cp = await startControlPlane({ dir, log: (line) => io.err(line) });
     io.out(`control plane ready at ${cp.server}`);

@@ -45,8 +45,7 @@ export async function envCommand(args: string[], io: Io): Promise<number> {
     io.out(ENV_HELP);
     return EXIT.ok;
   }
-  const [action, name, ...extra] = positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const [action, name] = positionals;
   const progress = values.quiet ? undefined : (text: string) => io.err(text.replace(/\n$/, ''));
   switch (action) {
     case 'up': {

@@ -145,6 +145,10 @@ describe('command lines that are not understood', () => {
     });
     expect(fs.existsSync(path.join(dir, 'dist'))).toBe(false);
     expect((await run('validate', 'charts')).code).toBe(2);
+    expect(await run('env', 'up', 'pr-1', 'extra')).toMatchObject({
+      code: 2,
+      err: 'syskit: unexpected argument "extra"',
+    });
   });
 
   it('fails `graph --env prod --env dev`: graph draws one environment', async () => {
