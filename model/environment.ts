@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
 import { pinnedImage } from './system';
+import { DEFAULT_KV_MOUNTS } from './vault-paths';
+import { envValueSchema } from './secret-values';
 
 const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
   error: 'expected a DNS domain like "dev.acme.example"',
@@ -17,7 +19,7 @@ const serviceOverride = z.strictObject({
     })
     .optional(),
   resources: resourcesSchema.optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  env: z.record(z.string(), envValueSchema).optional(),
 });
 
 const systemOverride = z.strictObject({
@@ -175,12 +177,18 @@ export const environmentSchema = z.strictObject({
       authMount: z.string().default('kubernetes'),
       /** Mount of Vault's database secrets engine. @default 'database' */
       databaseMount: z.string().default('database'),
+      /** KV secrets engine mounts that systems' `secrets` may name. @default ['kv', 'secret'] */
+      kvMounts: z
+        .array(z.string().regex(/^[a-z0-9][-a-z0-9_]*$/, { error: 'expected a mount name like "kv"' }))
+        .nonempty()
+        .default([...DEFAULT_KV_MOUNTS]),
     })
     .default({
       address: 'http://vault.vault.svc:8200',
       namespace: 'vault',
       authMount: 'kubernetes',
       databaseMount: 'database',
+      kvMounts: [...DEFAULT_KV_MOUNTS],
     }),
   telemetry: z
     .strictObject({
