@@ -20,13 +20,17 @@ Options:
   -h, --help              show this help`;
 
 export async function impactCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    env: { type: 'string', multiple: true },
-    format: { type: 'string' },
-    systems: { type: 'string' },
-    environments: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parse(
+    args,
+    {
+      env: { type: 'string', multiple: true },
+      format: { type: 'string' },
+      systems: { type: 'string' },
+      environments: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    1,
+  );
   if (values.help) {
     io.out(IMPACT_HELP);
     return EXIT.ok;
