@@ -5,7 +5,7 @@ import type { ResolvedService } from '../model';
 import { componentLabels, selectorLabels } from './labels';
 import { mergePodExtras, type PodExtras } from './pod-extras';
 import {
-  dropConstructAddressLabel,
+  finishPodTemplate,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
 } from './pod-security';
@@ -86,7 +86,7 @@ export class ServiceWorkload extends Construct {
     this.deployment.containers[0].mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp'));
 
     const deployment = ApiObject.of(this.deployment);
-    dropConstructAddressLabel(deployment, '/spec/template');
+    finishPodTemplate(deployment, '/spec/template');
     if (svc.autoscaling) {
       // The autoscaler owns the replica count; a fixed count in the manifest would reset it on every apply.
       deployment.addJsonPatch(JsonPatch.remove('/spec/replicas'));

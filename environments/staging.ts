@@ -31,6 +31,8 @@ wQIDAQAB
     mtls: 'STRICT',
     // Pods pull only from the allowed registries; opa-envoy comes from the platform's mirror.
     opaImage: 'registry.acme.example/mirror/openpolicyagent/opa:1.22.2-envoy-static',
+    // Every pod's sidecar; the namespace quotas count it at this size.
+    proxyResources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
   },
   policy: { enforcement: 'deny', allowedRegistries: ['registry.acme.example/'] },
   defaults: {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
+import { DEFAULT_PROXY_RESOURCES, injectedResourcesSchema } from './sidecars';
 import { pinnedImage } from './system';
 
 const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
@@ -98,12 +99,19 @@ export const environmentSchema = z.strictObject({
        * @default 'openpolicyagent/opa:1.22.2-envoy-static'
        */
       opaImage: pinnedImage.default(DEFAULT_OPA_IMAGE),
+      /**
+       * Requests and limits of the proxy the mesh injects into every pod, written to each pod
+       * template as the injector's annotations and counted in the namespace's quota.
+       * @default DEFAULT_PROXY_RESOURCES (100m / 128Mi requested, 500m / 256Mi limit)
+       */
+      proxyResources: injectedResourcesSchema.default(DEFAULT_PROXY_RESOURCES),
     })
     .default({
       provider: 'istio',
       mtls: 'STRICT',
       extAuthzProvider: DEFAULT_EXT_AUTHZ_PROVIDER,
       opaImage: DEFAULT_OPA_IMAGE,
+      proxyResources: DEFAULT_PROXY_RESOURCES,
     }),
   policy: z.strictObject({
     enforcement: z.enum(['dryrun', 'warn', 'deny']),

@@ -1,3 +1,4 @@
+export * from './cron';
 export * from './environment';
 export * from './fleet';
 export * from './image';
@@ -8,4 +9,5 @@ export * from './quantities';
 export * from './references';
 export * from './resolve';
 export * from './resolved';
+export * from './sidecars';
 export * from './system';

@@ -166,6 +166,7 @@ export function resolve(
         kind: 'job' as const,
         ...workload(name, j),
         schedule: j.schedule,
+        timeZone: j.timeZone,
         concurrencyPolicy: j.concurrencyPolicy,
         activeDeadlineSeconds: j.activeDeadlineSeconds,
       };

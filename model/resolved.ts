@@ -76,6 +76,7 @@ export interface ResolvedService extends ResolvedWorkload {
 export interface ResolvedJob extends ResolvedWorkload {
   readonly kind: 'job';
   readonly schedule: string;
+  readonly timeZone?: string;
   readonly concurrencyPolicy: 'Allow' | 'Forbid' | 'Replace';
   readonly activeDeadlineSeconds: number;
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DNS_1035_LABEL, DNS_LABEL, MAX_NAME } from './names';
+import { cronProblem, timeZoneProblem } from './cron';
 import { unpinnedReason } from './image';
 import { byteQuantity, resourcesSchema } from './quantities';
 
@@ -15,6 +16,16 @@ const dnsName = (what: string, max: number) =>
 export const pinnedImage = z.string().superRefine((value, ctx) => {
   const reason = unpinnedReason(value);
   if (reason) ctx.addIssue({ code: 'custom', message: `${reason}, got "${value}"` });
+});
+
+const cronSchedule = z.string().superRefine((value, ctx) => {
+  const problem = cronProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const ianaTimeZone = z.string().superRefine((value, ctx) => {
+  const problem = timeZoneProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const port = z
@@ -159,10 +170,13 @@ export const serviceSchema = z.strictObject({
 /** The seed's Job input handler: a scheduled workload with the same image rules and security as services. */
 export const jobSchema = z.strictObject({
   ...workloadFields,
-  /** Cron schedule, five fields. */
-  schedule: z.string().regex(/^(@(hourly|daily|weekly|monthly|yearly)|(\S+\s+){4}\S+)$/, {
-    error: 'expected a cron schedule with five fields, like "0 3 * * *"',
-  }),
+  /**
+   * When it runs, as Kubernetes reads a CronJob schedule: five fields (`0 3 * * *`), a descriptor
+   * (`@midnight`, `@annually`, ...) or `@every <duration>`.
+   */
+  schedule: cronSchedule,
+  /** IANA time zone the schedule is read in. @default - the controller's, UTC on most clusters */
+  timeZone: ianaTimeZone.optional(),
   /** @default 'Forbid' */
   concurrencyPolicy: z.enum(['Allow', 'Forbid', 'Replace']).default('Forbid'),
   /** @default 3600 */
