@@ -74,12 +74,13 @@ export function parseCronSchedule(schedule: string): CronSchedule | string {
     const problem = fieldProblem(parts[i], FIELDS[i]);
     if (problem) return `${FIELDS[i].name} "${parts[i]}": ${problem}`;
   }
+  const fields = parts.map((part, i) => forCroner(part, FIELDS[i])).join(' ');
   try {
-    new Cron(parts.join(' '), { paused: true });
+    new Cron(fields, { paused: true });
   } catch (error) {
     return `not a cron schedule: ${(error as Error).message}`;
   }
-  return { kind: 'fields', fields: parts.join(' ') };
+  return { kind: 'fields', fields };
 }
 
 function fieldProblem(field: string, spec: Field): string | undefined {
@@ -99,6 +100,25 @@ function fieldProblem(field: string, spec: Field): string | undefined {
     if (values.length === 2 && values[0]! > values[1]!) return `range "${range}" starts after it ends`;
   }
   return undefined;
+}
+
+/**
+ * The same field in croner's dialect: robfig reads `?` as `*` in any field and `5/15` as
+ * `5-<max>/15`; croner refuses both spellings.
+ */
+function forCroner(field: string, spec: Field): string {
+  return field
+    .split(',')
+    .map((part) => {
+      const [range, step] = part.split('/');
+      const from = range === '?' ? '*' : range;
+      return step !== undefined && !from.includes('-') && from !== '*'
+        ? `${from}-${spec.max}/${step}`
+        : step === undefined
+          ? from
+          : `${from}/${step}`;
+    })
+    .join(',');
 }
 
 function value(text: string, spec: Field): number | undefined {
