@@ -7,7 +7,8 @@ export default defineSystem({
   description: 'Product catalog, shopping cart, orders and payments',
   services: {
     catalog: {
-      image: 'registry.acme.example/commerce/catalog:3.2.0',
+      image:
+        'registry.acme.example/commerce/catalog:3.2.0@sha256:a337d9e8be3aec4cb9048c027d3159e36051b110940b965e2689a95e8aef8a75',
       port: 8080,
       routes: [
         { host: 'shop', path: '/v1/products', methods: ['GET'], auth: 'none', rateLimitPerMinute: 1200 },
@@ -18,14 +19,16 @@ export default defineSystem({
       env: { CACHE_TTL_SECONDS: '300' },
     },
     cart: {
-      image: 'registry.acme.example/commerce/cart:1.4.2',
+      image:
+        'registry.acme.example/commerce/cart:1.4.2@sha256:4ac0815738163a03b7ea3008314d7c0dc80b7826ca78ca640c77d8d634fd9a20',
       port: 8080,
       routes: [{ host: 'shop', path: '/v1/cart', corsOrigins: ['https://shop.acme.example'] }],
       calls: ['catalog', 'identity/sessions'],
       metrics: {},
     },
     orders: {
-      image: 'registry.acme.example/commerce/orders:5.0.3',
+      image:
+        'registry.acme.example/commerce/orders:5.0.3@sha256:278e0a583bd20b04e6c6e28c0bd77a5ce4fbecf135aabc7d43bff445d34bba3a',
       port: 8080,
       routes: [{ host: 'shop', path: '/v1/orders', methods: ['GET', 'POST'] }],
       calls: ['payments', 'catalog', 'identity/accounts'],

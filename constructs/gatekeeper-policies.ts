@@ -24,6 +24,7 @@ export function policyEnvironmentOf(env: Environment): PolicyEnvironment {
     mesh: env.mesh.provider,
     enforcement: env.policy.enforcement,
     exemptImages: [...env.policy.exemptImages],
+    requireDigests: env.policy.requireDigests,
   };
 }
 

@@ -8,6 +8,9 @@ export interface SystemNamespaceProps {
   readonly system: ResolvedSystem;
 }
 
+/** The annotation the allowed-registries policy reads a system's extra registries from. */
+export const EXTRA_REGISTRIES_ANNOTATION = 'syskit.io/extra-registries';
+
 /** Pod Security Admission labels: enforce, audit and warn all at `restricted`. */
 export const POD_SECURITY_LABELS = {
   'pod-security.kubernetes.io/enforce': 'restricted',
@@ -46,6 +49,10 @@ export class SystemNamespace extends Construct {
         },
         annotations: {
           'syskit.io/description': system.description,
+          // The allowed-registries policy reads a system's own extra registries from here.
+          ...(system.registries.length > 0
+            ? { [EXTRA_REGISTRIES_ANNOTATION]: system.registries.join(',') }
+            : {}),
           ...ephemeralAnnotations(system),
           ...(mesh === 'linkerd'
             ? { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'deny' }

@@ -123,6 +123,12 @@ export const environmentSchema = z.strictObject({
      * @default - the Istio and Linkerd proxies and the Vault agent
      */
     exemptImages: z.array(z.string().min(1)).default(DEFAULT_EXEMPT_IMAGES),
+    /**
+     * Refuse images pinned by tag alone: every workload image (and the OPA image) must carry a
+     * digest (`name:tag@sha256:...`), checked by `syskit validate` and by the pinned-images policy.
+     * @default false (the example prod environment turns it on)
+     */
+    requireDigests: z.boolean().default(false),
   }),
   defaults: z.strictObject({
     replicas: z.number().int().min(0),

@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { requiredDigestIssues } from './digests';
 import { environmentSchema, type Environment } from './environment';
 import { fromZod, sortIssues, ValidationError, type Issue } from './issues';
 import { didYouMean, RESERVED_NAMESPACES } from './names';
@@ -98,6 +99,7 @@ export function parseFleet(
   );
   for (const system of checked) issues.push(...checkSystem(system, byName, unparsed));
   for (const env of environments) issues.push(...checkEnvironment(env, checked, byName));
+  for (const env of environments) issues.push(...requiredDigestIssues(env, systems));
   const regoSources = readAuthzPolicies(systems, options.root ?? REPOSITORY_ROOT, issues);
 
   if (issues.length > 0) throw new ValidationError(sortIssues(issues));

@@ -1,4 +1,5 @@
 export * from './cron';
+export * from './digests';
 export * from './environment';
 export * from './fleet';
 export * from './image';

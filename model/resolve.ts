@@ -200,6 +200,7 @@ export function resolve(
         replicas: environment.kafka.replicas,
         retentionHours: system.topics[name].retentionHours ?? environment.kafka.retentionHours,
       })),
+    registries: [...system.registries],
     labels: {
       [LABELS.partOf]: system.name,
       [LABELS.managedBy]: MANAGED_BY,

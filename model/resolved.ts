@@ -111,6 +111,8 @@ export interface ResolvedSystem {
   readonly jobs: readonly ResolvedJob[];
   readonly database?: ResolvedDatabase;
   readonly topics: readonly ResolvedTopic[];
+  /** Registry prefixes this system may pull from besides the environment's. */
+  readonly registries: readonly string[];
   /** Labels every object of the system carries. */
   readonly labels: Readonly<Record<string, string>>;
 }

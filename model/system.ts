@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { DNS_1035_LABEL, DNS_LABEL, MAX_NAME } from './names';
 import { cronProblem, timeZoneProblem } from './cron';
-import { unpinnedReason } from './image';
+import { REGISTRY_PREFIX, unpinnedReason } from './image';
 import { byteQuantity, resourcesSchema } from './quantities';
 
 const dnsName = (what: string, max: number) =>
@@ -216,6 +216,19 @@ export const systemSchema = z.strictObject({
     )
     .default({}),
   jobs: z.record(dnsName('job name', MAX_NAME.job), jobSchema).default({}),
+  /**
+   * Registries this system may pull from besides the environment's `allowedRegistries` (a vendor's
+   * registry, say), as prefixes ending in "/". The allowed-registries policy admits them in this
+   * system's namespace only.
+   * @default - only the environment's registries
+   */
+  registries: z
+    .array(
+      z.string().regex(REGISTRY_PREFIX, {
+        error: 'expected a registry prefix ending in "/", like "quay.io/acme-vendor/"',
+      }),
+    )
+    .default([]),
 });
 
 /** What a system file declares (defaults not yet applied). */
