@@ -74,6 +74,13 @@ export class ScheduledJob extends Construct {
     const cronJob = ApiObject.of(this.cronJob);
     finishPodTemplate(cronJob, '/spec/jobTemplate/spec/template');
     cronJob.addJsonPatch(JsonPatch.replace('/spec/schedule', job.schedule.trim()));
+    if (job.terminationGracePeriodSeconds !== undefined)
+      cronJob.addJsonPatch(
+        JsonPatch.add(
+          '/spec/jobTemplate/spec/template/spec/terminationGracePeriodSeconds',
+          job.terminationGracePeriodSeconds,
+        ),
+      );
     for (const volume of extras.volumes)
       cronJob.addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/template/spec/volumes/-', volume));
   }

@@ -49,7 +49,11 @@ export class SystemChart extends Chart {
         kafkaClientExtras(system, w),
       );
     for (const service of system.services) {
-      new ServiceWorkload(this, `service-${service.name}`, { service, extras: extras(service) });
+      new ServiceWorkload(this, `service-${service.name}`, {
+        service,
+        extras: extras(service),
+        spreadOverZones: system.environment.cluster.zones,
+      });
     }
     for (const job of system.jobs) {
       new ScheduledJob(this, `job-${job.name}`, { job, extras: extras(job) });

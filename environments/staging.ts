@@ -5,6 +5,8 @@ export default defineEnvironment({
   name: 'staging',
   cluster: {
     kind: 'eks',
+    // Nodes in three availability zones; replicas spread over them.
+    zones: true,
     storageClass: 'gp3',
     gatewayClass: 'kong',
     loadBalancerAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' },

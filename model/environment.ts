@@ -57,6 +57,12 @@ export const environmentSchema = z.strictObject({
     storageClass: z.string().default('standard'),
     /** GatewayClass the platform's Kong Gateway uses. @default 'kong' */
     gatewayClass: z.string().default('kong'),
+    /**
+     * Whether nodes sit in several zones (`topology.kubernetes.io/zone`): replicas are then spread
+     * over zones as well as nodes.
+     * @default false
+     */
+    zones: z.boolean().default(false),
     /** Annotations for the gateway's LoadBalancer Service (cloud-specific). @default {} */
     loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
   }),

@@ -6,6 +6,7 @@ export * from './image';
 export * from './issues';
 export * from './names';
 export * from './naming';
+export * from './probes';
 export * from './quantities';
 export * from './references';
 export * from './resolve';

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DNS_1035_LABEL, DNS_LABEL, MAX_NAME } from './names';
 import { cronProblem, timeZoneProblem } from './cron';
 import { REGISTRY_PREFIX, unpinnedReason } from './image';
+import { probeSchema, PROTOCOLS } from './probes';
 import { byteQuantity, resourcesSchema } from './quantities';
 
 const dnsName = (what: string, max: number) =>
@@ -59,14 +60,6 @@ export const routeSchema = z.strictObject({
   maxBodyMegabytes: z.number().int().positive().max(1024).default(8),
 });
 
-const probe = z.strictObject({
-  /** HTTP path; gRPC services use the gRPC health protocol and ignore it. */
-  path: z.string().startsWith('/').optional(),
-  port: port.optional(),
-  initialDelaySeconds: z.number().int().nonnegative().optional(),
-  periodSeconds: z.number().int().positive().optional(),
-});
-
 const secretsSchema = z.record(
   z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
     error: 'secret names must be DNS labels; they become file names',
@@ -119,6 +112,11 @@ const workloadFields = {
   database: z.enum(['readwrite', 'readonly']).optional(),
   /** Other services this one calls: `service` in the same system or `system/service`. */
   calls: z.array(z.string()).optional(),
+  /**
+   * Seconds the pod gets to finish after SIGTERM before it is killed (drain connections, flush).
+   * @default 30 (Kubernetes' default)
+   */
+  terminationGracePeriodSeconds: z.number().int().min(0).max(3600).optional(),
   topics: z
     .strictObject({
       /** Topics of this system it writes. */
@@ -131,17 +129,25 @@ const workloadFields = {
 
 export const serviceSchema = z.strictObject({
   ...workloadFields,
+  /** The port the container listens on. */
   port,
-  protocol: z.enum(['http', 'grpc']).default('http'),
+  /** The port callers use on the Service (80 in front of a container's 8080). @default - `port` */
+  servicePort: port.optional(),
+  /**
+   * What the service speaks: `http`, `grpc`, or plain `tcp` (a cache, a broker): TCP probes,
+   * `appProtocol: tcp`, mesh and network rules by port only, no routes or external authorization.
+   * @default 'http'
+   */
+  protocol: z.enum(PROTOCOLS).default('http'),
   /** @default - the environment's default replica count */
   replicas: z.number().int().min(0).optional(),
   autoscaling: autoscaling.optional(),
   probes: z
     .strictObject({
-      /** @default - HTTP GET /readyz on the service port (gRPC health check for grpc) */
-      readiness: probe.optional(),
-      /** @default - HTTP GET /livez on the service port (gRPC health check for grpc) */
-      liveness: probe.optional(),
+      /** @default - HTTP GET /readyz on the service port (gRPC health check for grpc, TCP connect for tcp) */
+      readiness: probeSchema.optional(),
+      /** @default - HTTP GET /livez on the service port (gRPC health check for grpc, TCP connect for tcp) */
+      liveness: probeSchema.optional(),
     })
     .optional(),
   routes: z.array(routeSchema).optional(),
