@@ -16,6 +16,9 @@ export default defineSystem({
       database: 'readonly',
       metrics: {},
       replicas: 2,
+      // Callers reach it on port 80; the container listens on 8080.
+      servicePort: 80,
+      probes: { readiness: { headers: { 'X-Probe': 'kubelet' }, timeoutSeconds: 2 } },
       env: { CACHE_TTL_SECONDS: '300' },
     },
     cart: {
@@ -23,8 +26,22 @@ export default defineSystem({
         'registry.acme.example/commerce/cart:1.4.2@sha256:4ac0815738163a03b7ea3008314d7c0dc80b7826ca78ca640c77d8d634fd9a20',
       port: 8080,
       routes: [{ host: 'shop', path: '/v1/cart', corsOrigins: ['https://shop.acme.example'] }],
-      calls: ['catalog', 'identity/sessions'],
+      calls: ['catalog', 'cart-cache', 'identity/sessions'],
       metrics: {},
+      // Carts are written on every click; give in-flight requests time to finish on shutdown.
+      terminationGracePeriodSeconds: 45,
+    },
+    // A Redis speaking plain TCP: probed by connecting, and the mesh relays its bytes untouched.
+    'cart-cache': {
+      image:
+        'registry.acme.example/mirror/redis:7.2.4-alpine@sha256:1d5231d9b4b370ea275b2c8585f1b3b73f5a131e2d2806483b444da1e37957b9',
+      port: 6379,
+      protocol: 'tcp',
+      // A cache, not a store: nothing is written to disk, so the root filesystem stays read-only.
+      args: ['--save', '', '--appendonly', 'no', '--maxmemory', '200mb', '--maxmemory-policy', 'allkeys-lru'],
+      replicas: 1,
+      probes: { liveness: { timeoutSeconds: 2, failureThreshold: 5 } },
+      resources: { requests: { memory: '256Mi' }, limits: { memory: '256Mi' } },
     },
     orders: {
       image:
