@@ -20,17 +20,20 @@ Options:
   -h, --help     show this help`;
 
 export async function clusterCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    dir: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parse(
+    args,
+    {
+      dir: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    1,
+  );
   if (values.help) {
     io.out(CLUSTER_HELP);
     return EXIT.ok;
   }
   const dir = path.resolve(values.dir ?? path.join(stateDir(), 'cluster'));
-  const [action, ...extra] = positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const [action] = positionals;
   if (action === 'up') {
     const cp = await startControlPlane({ dir, log: (line) => io.err(line) });
     io.out(`control plane ready at ${cp.server}`);
