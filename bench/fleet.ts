@@ -1,7 +1,13 @@
+import { createHash } from 'node:crypto';
 import type { SystemInput } from '../model';
 
 /** Services per synthetic system, as the benchmark's brief fixes it. */
 export const SERVICES_PER_SYSTEM = 10;
+
+/** A version tag with a made-up but stable digest, as environments that require digests want. */
+function pinned(image: string): string {
+  return `${image}@sha256:${createHash('sha256').update(image).digest('hex')}`;
+}
 
 /**
  * A synthetic fleet of `n` systems with every feature switched on: routes, calls within and
@@ -18,7 +24,7 @@ export function syntheticFleet(n: number, variant = 0): SystemInput[] {
       const calls = [`svc-${(s + 1) % SERVICES_PER_SYSTEM}`];
       if (s === 0 && n > 1) calls.push(`${neighbour}/svc-1`);
       services[`svc-${s}`] = {
-        image: `registry.acme.example/${name}/svc-${s}:1.${variant}.${s}`,
+        image: pinned(`registry.acme.example/${name}/svc-${s}:1.${variant}.${s}`),
         port: 8080,
         routes:
           s < 2
@@ -54,7 +60,7 @@ export function syntheticFleet(n: number, variant = 0): SystemInput[] {
       topics: { events: { partitions: 6 } },
       jobs: {
         nightly: {
-          image: `registry.acme.example/${name}/svc-0:1.${variant}.0`,
+          image: pinned(`registry.acme.example/${name}/svc-0:1.${variant}.0`),
           schedule: '0 3 * * *',
           database: 'readwrite',
         },

@@ -7,7 +7,8 @@ export default defineSystem({
   description: 'Product catalog, shopping cart, orders and payments',
   services: {
     catalog: {
-      image: 'registry.acme.example/commerce/catalog:3.2.0',
+      image:
+        'registry.acme.example/commerce/catalog:3.2.0@sha256:a337d9e8be3aec4cb9048c027d3159e36051b110940b965e2689a95e8aef8a75',
       port: 8080,
       routes: [
         { host: 'shop', path: '/v1/products', methods: ['GET'], auth: 'none', rateLimitPerMinute: 1200 },
@@ -15,17 +16,36 @@ export default defineSystem({
       database: 'readonly',
       metrics: {},
       replicas: 2,
+      // Callers reach it on port 80; the container listens on 8080.
+      servicePort: 80,
+      probes: { readiness: { headers: { 'X-Probe': 'kubelet' }, timeoutSeconds: 2 } },
       env: { CACHE_TTL_SECONDS: '300' },
     },
     cart: {
-      image: 'registry.acme.example/commerce/cart:1.4.2',
+      image:
+        'registry.acme.example/commerce/cart:1.4.2@sha256:4ac0815738163a03b7ea3008314d7c0dc80b7826ca78ca640c77d8d634fd9a20',
       port: 8080,
       routes: [{ host: 'shop', path: '/v1/cart', corsOrigins: ['https://shop.acme.example'] }],
-      calls: ['catalog', 'identity/sessions'],
+      calls: ['catalog', 'cart-cache', 'identity/sessions'],
       metrics: {},
+      // Carts are written on every click; give in-flight requests time to finish on shutdown.
+      terminationGracePeriodSeconds: 45,
+    },
+    // A Redis speaking plain TCP: probed by connecting, and the mesh relays its bytes untouched.
+    'cart-cache': {
+      image:
+        'registry.acme.example/mirror/redis:7.2.4-alpine@sha256:1d5231d9b4b370ea275b2c8585f1b3b73f5a131e2d2806483b444da1e37957b9',
+      port: 6379,
+      protocol: 'tcp',
+      // A cache, not a store: nothing is written to disk, so the root filesystem stays read-only.
+      args: ['--save', '', '--appendonly', 'no', '--maxmemory', '200mb', '--maxmemory-policy', 'allkeys-lru'],
+      replicas: 1,
+      probes: { liveness: { timeoutSeconds: 2, failureThreshold: 5 } },
+      resources: { requests: { memory: '256Mi' }, limits: { memory: '256Mi' } },
     },
     orders: {
-      image: 'registry.acme.example/commerce/orders:5.0.3',
+      image:
+        'registry.acme.example/commerce/orders:5.0.3@sha256:278e0a583bd20b04e6c6e28c0bd77a5ce4fbecf135aabc7d43bff445d34bba3a',
       port: 8080,
       routes: [{ host: 'shop', path: '/v1/orders', methods: ['GET', 'POST'] }],
       calls: ['payments', 'catalog', 'identity/accounts'],

@@ -7,7 +7,8 @@ export default defineSystem({
   description: 'Shipments, carrier integration and customer notifications',
   services: {
     shipments: {
-      image: 'registry.acme.example/fulfillment/shipments:0.12.0',
+      image:
+        'registry.acme.example/fulfillment/shipments:0.12.0@sha256:a663a25dcfa6046617002de7c588f690403c44781be90516329887b6890c993e',
       port: 8080,
       routes: [{ host: 'shop', path: '/v1/shipments', methods: ['GET'] }],
       calls: ['carriers', 'commerce/orders'],
@@ -16,13 +17,15 @@ export default defineSystem({
       metrics: {},
     },
     carriers: {
-      image: 'registry.acme.example/fulfillment/carriers:0.7.1',
+      image:
+        'registry.acme.example/fulfillment/carriers:0.7.1@sha256:a0e039ed320e7912d51a9c23881eac35396bfcd685d551481cea63219691c8fd',
       port: 8080,
       secrets: { 'carrier-credentials': 'kv/data/fulfillment/carrier-api' },
       metrics: {},
     },
     notifications: {
-      image: 'registry.acme.example/fulfillment/notifications:1.1.0',
+      image:
+        'registry.acme.example/fulfillment/notifications:1.1.0@sha256:98a77249c59c847a11dafb048f53153a6091c76ac2041af55ce8c4cae7ecddfb',
       port: 8080,
       calls: ['identity/accounts'],
       topics: { consumes: ['shipment-events', 'identity/account-events', 'commerce/payment-events'] },

@@ -7,7 +7,8 @@ export default defineSystem({
   description: 'User accounts, profiles and session management',
   services: {
     accounts: {
-      image: 'registry.acme.example/identity/accounts:2.4.1',
+      image:
+        'registry.acme.example/identity/accounts:2.4.1@sha256:9183e3609db90be6c1f3149875a674813883d5ec7fb20fa6514e452449a318d1',
       port: 8080,
       routes: [
         {
@@ -34,7 +35,8 @@ export default defineSystem({
       env: { LOG_LEVEL: 'info' },
     },
     sessions: {
-      image: 'registry.acme.example/identity/sessions:1.9.0',
+      image:
+        'registry.acme.example/identity/sessions:1.9.0@sha256:994254851fe175f7f4acc7a29cf26b70d76028a0e3142fc37ce2f9b714bb0a53',
       port: 9000,
       protocol: 'grpc',
       database: 'readwrite',
@@ -53,7 +55,8 @@ export default defineSystem({
   },
   jobs: {
     'purge-sessions': {
-      image: 'registry.acme.example/identity/sessions:1.9.0',
+      image:
+        'registry.acme.example/identity/sessions:1.9.0@sha256:994254851fe175f7f4acc7a29cf26b70d76028a0e3142fc37ce2f9b714bb0a53',
       schedule: '*/30 * * * *',
       command: ['/app/sessions'],
       args: ['purge-expired'],

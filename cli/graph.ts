@@ -4,7 +4,7 @@ import { UsageError } from '../synth/engine';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
-export { callGraph, toMermaid, type CallGraph } from '../review/call-graph';
+export { callGraph, mermaidId, toMermaid, type CallGraph } from '../review/call-graph';
 
 export const GRAPH_HELP = `Usage: syskit graph --env <name> [--system <name>]... [--format mermaid|json]
 

@@ -47,6 +47,14 @@ export const POOLER_RESOURCES = {
   limits: { cpu: '500m', memory: '128Mi' },
 } as const;
 
+/** The init container CloudNativePG adds to pooler pods (`specs.BootstrapControllerContainerName`). */
+export const POOLER_INIT_CONTAINER = 'bootstrap-controller';
+
+/** PgBouncer pods in front of a database: two when the database itself is replicated. */
+export function poolerInstances(db: ResolvedDatabase): number {
+  return db.instances > 1 ? 2 : 1;
+}
+
 /** Daily at 03:00 UTC; CloudNativePG schedules have a leading seconds field. */
 export const BACKUP_SCHEDULE = '0 0 3 * * *';
 
@@ -201,7 +209,7 @@ export class SystemDatabase extends Construct {
         spec: {
           cluster: { name: db.clusterName },
           type: 'rw',
-          instances: db.instances > 1 ? 2 : 1,
+          instances: poolerInstances(db),
           // Transaction pooling: the point of the pooler is many application connections on few
           // server ones; applications keep no session state across transactions.
           pgbouncer: {
@@ -213,9 +221,13 @@ export class SystemDatabase extends Construct {
               labels: { ...system.labels, ...meshOptOut.labels },
               annotations: meshOptOut.annotations,
             },
-            // The operator merges this container by name into the one it writes; without it the
-            // namespace's container defaults (sized for application pods) would apply.
-            spec: { containers: [{ name: 'pgbouncer', resources: POOLER_RESOURCES }] },
+            // The operator merges these containers by name into the ones it writes; without them the
+            // namespace's container defaults (sized for application pods) would apply, to its
+            // `bootstrap-controller` init container too, which copies the instance manager in.
+            spec: {
+              containers: [{ name: 'pgbouncer', resources: POOLER_RESOURCES }],
+              initContainers: [{ name: POOLER_INIT_CONTAINER, resources: POOLER_RESOURCES }],
+            },
           },
         },
       });

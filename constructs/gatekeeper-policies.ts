@@ -25,6 +25,7 @@ export function policyEnvironmentOf(env: Environment): PolicyEnvironment {
     enforcement: env.policy.enforcement,
     ruleEnforcement: { ...env.policy.rules },
     exemptImages: [...env.policy.exemptImages],
+    requireDigests: env.policy.requireDigests,
   };
 }
 

@@ -133,7 +133,9 @@ export class MeshSecurity extends Construct {
         spec: {
           podSelector: { matchLabels: selectorLabels(service.name) },
           port: service.port,
-          proxyProtocol: service.protocol === 'grpc' ? 'gRPC' : 'HTTP/2',
+          // Opaque: the proxy relays a tcp service's bytes without looking for HTTP in them.
+          proxyProtocol:
+            service.protocol === 'grpc' ? 'gRPC' : service.protocol === 'tcp' ? 'opaque' : 'HTTP/2',
         },
       });
       if (identities.length === 0) continue;

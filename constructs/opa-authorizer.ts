@@ -10,9 +10,10 @@ import {
   type ResolvedSystem,
 } from '../model';
 import { componentLabels, selectorLabels } from './labels';
+import { meshProxyExtras } from './mesh-proxy';
 import { PLATFORM, PLATFORM_PORTS } from './platform';
 import {
-  dropConstructAddressLabel,
+  finishPodTemplate,
   mountWritableTmp,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
@@ -120,7 +121,11 @@ export class OpaAuthorizer extends Construct {
       serviceAccount,
       automountServiceAccountToken: false,
       select: false,
-      podMetadata: { labels: { ...Chart.of(this).labels, ...labels } },
+      // Its sidecar is sized like every other proxy of the environment, and counted the same way.
+      podMetadata: {
+        labels: { ...Chart.of(this).labels, ...labels },
+        annotations: meshProxyExtras(system).annotations,
+      },
       securityContext: restrictedPodSecurityContext,
       containers: [
         {
@@ -175,7 +180,7 @@ export class OpaAuthorizer extends Construct {
       { readOnly: true },
     );
     mountWritableTmp(this.deployment, container);
-    dropConstructAddressLabel(ApiObject.of(this.deployment), '/spec/template');
+    finishPodTemplate(ApiObject.of(this.deployment), '/spec/template');
 
     this.service = new kplus.k8s.KubeService(this, 'Service', {
       metadata: { name, labels },

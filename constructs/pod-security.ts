@@ -37,6 +37,27 @@ export function mountWritableTmp(scope: kplus.AbstractPod, container: kplus.Cont
   container.mount('/tmp', tmp);
 }
 
+/** The seccomp profile every syskit pod runs under. */
+export const RUNTIME_DEFAULT_SECCOMP = { type: 'RuntimeDefault' } as const;
+
+/**
+ * Sets the seccomp profile at the pod level too. Containers that admission webhooks inject
+ * (Istio's `istio-proxy`, and `istio-validation` or `istio-init`) set no profile of their own
+ * (istio/istio#35894); Pod Security `restricted` accepts a container without one only when the
+ * pod sets it, so without this every injected pod is refused. cdk8s-plus has no field for it.
+ */
+export function requirePodSeccompProfile(workload: ApiObject, templatePath: string): void {
+  workload.addJsonPatch(
+    JsonPatch.add(`${templatePath}/spec/securityContext/seccompProfile`, RUNTIME_DEFAULT_SECCOMP),
+  );
+}
+
+/** What every pod template syskit writes gets after cdk8s-plus has built it. */
+export function finishPodTemplate(workload: ApiObject, templatePath: string): void {
+  dropConstructAddressLabel(workload, templatePath);
+  requirePodSeccompProfile(workload, templatePath);
+}
+
 /**
  * cdk8s-plus labels every pod template with `cdk8s.io/metadata.addr`, a construct path with a
  * hash. syskit selects pods by `app.kubernetes.io/name`, so the label only adds churn: a

@@ -5,7 +5,7 @@ import type { ResolvedJob } from '../model';
 import { componentLabels } from './labels';
 import { mergePodExtras, type PodExtras } from './pod-extras';
 import {
-  dropConstructAddressLabel,
+  finishPodTemplate,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
 } from './pod-security';
@@ -39,7 +39,9 @@ export class ScheduledJob extends Construct {
 
     this.cronJob = new kplus.CronJob(this, 'Resource', {
       metadata: { name: job.name, labels },
-      schedule: parseCron(job.schedule),
+      // Replaced below by the schedule as declared; cdk8s's Cron cannot say `@every` or `@midnight`.
+      schedule: Cron.daily(),
+      timeZone: job.timeZone,
       concurrencyPolicy: job.concurrencyPolicy as kplus.ConcurrencyPolicy,
       activeDeadline: Duration.seconds(job.activeDeadlineSeconds),
       backoffLimit: 2,
@@ -70,22 +72,16 @@ export class ScheduledJob extends Construct {
     });
     this.cronJob.containers[0].mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp'));
     const cronJob = ApiObject.of(this.cronJob);
-    dropConstructAddressLabel(cronJob, '/spec/jobTemplate/spec/template');
+    finishPodTemplate(cronJob, '/spec/jobTemplate/spec/template');
+    cronJob.addJsonPatch(JsonPatch.replace('/spec/schedule', job.schedule.trim()));
+    if (job.terminationGracePeriodSeconds !== undefined)
+      cronJob.addJsonPatch(
+        JsonPatch.add(
+          '/spec/jobTemplate/spec/template/spec/terminationGracePeriodSeconds',
+          job.terminationGracePeriodSeconds,
+        ),
+      );
     for (const volume of extras.volumes)
       cronJob.addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/template/spec/volumes/-', volume));
   }
-}
-
-const MACROS: Record<string, string> = {
-  '@hourly': '0 * * * *',
-  '@daily': '0 0 * * *',
-  '@weekly': '0 0 * * 0',
-  '@monthly': '0 0 1 * *',
-  '@yearly': '0 0 1 1 *',
-};
-
-/** cdk8s's Cron takes fields, not a string; the model has already checked the five-field shape. */
-export function parseCron(expression: string): Cron {
-  const [minute, hour, day, month, weekDay] = (MACROS[expression] ?? expression).trim().split(/\s+/);
-  return Cron.schedule({ minute, hour, day, month, weekDay });
 }

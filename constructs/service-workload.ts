@@ -5,17 +5,21 @@ import type { ResolvedService } from '../model';
 import { componentLabels, selectorLabels } from './labels';
 import { mergePodExtras, type PodExtras } from './pod-extras';
 import {
-  dropConstructAddressLabel,
+  finishPodTemplate,
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
 } from './pod-security';
+import { kubeProbe } from './probes';
 import { containerResources } from './resources';
+import { topologySpreadConstraints } from './topology-spread';
 
 export interface ServiceWorkloadProps {
   /** The service, resolved for one environment. */
   readonly service: ResolvedService;
   /** What platform integrations add to the pod (Vault Agent, telemetry). @default - nothing */
   readonly extras?: PodExtras;
+  /** Spread replicas over zones as well as nodes. @default false */
+  readonly spreadOverZones?: boolean;
 }
 
 /**
@@ -72,8 +76,6 @@ export class ServiceWorkload extends Construct {
           ),
           securityContext: restrictedContainerSecurityContext,
           resources: containerResources(svc.resources),
-          readiness: httpProbe(svc.readiness),
-          liveness: httpProbe(svc.liveness),
           startup: kplus.Probe.fromTcpSocket({
             port: svc.port,
             failureThreshold: 30,
@@ -86,20 +88,29 @@ export class ServiceWorkload extends Construct {
     this.deployment.containers[0].mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp'));
 
     const deployment = ApiObject.of(this.deployment);
-    dropConstructAddressLabel(deployment, '/spec/template');
+    finishPodTemplate(deployment, '/spec/template');
     if (svc.autoscaling) {
       // The autoscaler owns the replica count; a fixed count in the manifest would reset it on every apply.
       deployment.addJsonPatch(JsonPatch.remove('/spec/replicas'));
     }
-    if (svc.protocol === 'grpc') {
-      // cdk8s-plus has no gRPC probe; Kubernetes has had one since 1.27, so write it directly.
-      for (const probe of ['readinessProbe', 'livenessProbe']) {
-        deployment.addJsonPatch(JsonPatch.remove(`/spec/template/spec/containers/0/${probe}/httpGet`));
-        deployment.addJsonPatch(
-          JsonPatch.add(`/spec/template/spec/containers/0/${probe}/grpc`, { port: svc.port }),
-        );
-      }
-    }
+    deployment.addJsonPatch(
+      JsonPatch.add('/spec/template/spec/containers/0/readinessProbe', kubeProbe(svc.readiness)),
+    );
+    deployment.addJsonPatch(
+      JsonPatch.add('/spec/template/spec/containers/0/livenessProbe', kubeProbe(svc.liveness)),
+    );
+    if (svc.terminationGracePeriodSeconds !== undefined)
+      deployment.addJsonPatch(
+        JsonPatch.add('/spec/template/spec/terminationGracePeriodSeconds', svc.terminationGracePeriodSeconds),
+      );
+    const mostReplicas = svc.autoscaling ? svc.autoscaling.max : svc.replicas;
+    if (mostReplicas > 1)
+      deployment.addJsonPatch(
+        JsonPatch.add(
+          '/spec/template/spec/topologySpreadConstraints',
+          topologySpreadConstraints(svc.name, 'Deployment', props.spreadOverZones ?? false),
+        ),
+      );
     if (extras.volumes.length > 0) {
       for (const volume of extras.volumes)
         deployment.addJsonPatch(JsonPatch.add('/spec/template/spec/volumes/-', volume));
@@ -113,10 +124,12 @@ export class ServiceWorkload extends Construct {
         ports: [
           {
             name: portName,
-            port: svc.port,
+            port: svc.servicePort,
             targetPort: kplus.k8s.IntOrString.fromNumber(svc.port),
             protocol: 'TCP',
-            appProtocol: svc.protocol === 'grpc' ? 'grpc' : 'http',
+            // Istio and Linkerd pick the proxy's protocol from this; `tcp` keeps them from parsing a
+            // cache's or broker's bytes as HTTP.
+            appProtocol: svc.protocol,
           },
           ...(svc.metrics && svc.metrics.port !== svc.port
             ? [
@@ -153,7 +166,6 @@ export class ServiceWorkload extends Construct {
       });
     }
 
-    const mostReplicas = svc.autoscaling ? svc.autoscaling.max : svc.replicas;
     if (mostReplicas > 1) {
       new kplus.k8s.KubePodDisruptionBudget(this, 'DisruptionBudget', {
         metadata: { name: svc.name, labels },
@@ -164,12 +176,4 @@ export class ServiceWorkload extends Construct {
       });
     }
   }
-}
-
-function httpProbe(probe: ResolvedService['readiness']): kplus.Probe {
-  return kplus.Probe.fromHttpGet(probe.path, {
-    port: probe.port,
-    initialDelaySeconds: Duration.seconds(probe.initialDelaySeconds),
-    periodSeconds: Duration.seconds(probe.periodSeconds),
-  });
 }

@@ -4,6 +4,7 @@ import type { ResolvedJob, ResolvedService, ResolvedSystem } from '../model';
 import { SystemDatabase } from './database';
 import { EventTopics, kafkaClientExtras } from './event-topics';
 import { GatewayRoutes } from './gateway-routes';
+import { meshProxyExtras } from './mesh-proxy';
 import { MeshSecurity } from './mesh-security';
 import { SystemNetworkPolicies } from './network-policies';
 import { SystemObservability, telemetryExtras } from './observability';
@@ -39,11 +40,21 @@ export class SystemChart extends Chart {
     this.system = system;
 
     new SystemNamespace(this, 'Namespace', { system });
-    // What the platform adds to each pod: Vault Agent, OpenTelemetry and Kafka client settings.
+    // What the platform adds to each pod: the mesh proxy's size, Vault Agent, OpenTelemetry and
+    // Kafka client settings.
     const extras = (w: ResolvedService | ResolvedJob) =>
-      mergePodExtras(vaultAgentExtras(system, w), telemetryExtras(system, w), kafkaClientExtras(system, w));
+      mergePodExtras(
+        meshProxyExtras(system),
+        vaultAgentExtras(system, w),
+        telemetryExtras(system, w),
+        kafkaClientExtras(system, w),
+      );
     for (const service of system.services) {
-      new ServiceWorkload(this, `service-${service.name}`, { service, extras: extras(service) });
+      new ServiceWorkload(this, `service-${service.name}`, {
+        service,
+        extras: extras(service),
+        spreadOverZones: system.environment.cluster.zones,
+      });
     }
     for (const job of system.jobs) {
       new ScheduledJob(this, `job-${job.name}`, { job, extras: extras(job) });

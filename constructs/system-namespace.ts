@@ -1,12 +1,15 @@
 import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { kibibytes, millicores, type ResolvedSystem } from '../model';
-import { authorizerReplicas, OPA_RESOURCES } from './opa-authorizer';
+import type { ResolvedSystem } from '../model';
+import { fullScaleNeeds, largestContainer, namespaceTotals, type Amounts } from './quota-sizing';
 
 export interface SystemNamespaceProps {
   readonly system: ResolvedSystem;
 }
+
+/** The annotation the allowed-registries policy reads a system's extra registries from. */
+export const EXTRA_REGISTRIES_ANNOTATION = 'syskit.io/extra-registries';
 
 /** Pod Security Admission labels: enforce, audit and warn all at `restricted`. */
 export const POD_SECURITY_LABELS = {
@@ -46,6 +49,10 @@ export class SystemNamespace extends Construct {
         },
         annotations: {
           'syskit.io/description': system.description,
+          // The allowed-registries policy reads a system's own extra registries from here.
+          ...(system.registries.length > 0
+            ? { [EXTRA_REGISTRIES_ANNOTATION]: system.registries.join(',') }
+            : {}),
           ...ephemeralAnnotations(system),
           ...(mesh === 'linkerd'
             ? { 'linkerd.io/inject': 'enabled', 'config.linkerd.io/default-inbound-policy': 'deny' }
@@ -58,16 +65,21 @@ export class SystemNamespace extends Construct {
     // cdk8s-plus writes an empty spec; leave it out so a server-side apply owns no field it never set.
     ApiObject.of(this.namespace).addJsonPatch(JsonPatch.remove('/spec'));
 
-    const quota = quotaFor(system);
+    // One computation sizes both: the quota admits everything at full scale, and no container may
+    // be larger than the largest one counted.
+    const needs = fullScaleNeeds(system);
+    const total = namespaceTotals(needs);
     new kplus.k8s.KubeResourceQuota(this, 'Quota', {
       metadata: { name: 'system-quota' },
       spec: {
         hard: {
-          'requests.cpu': kplus.k8s.Quantity.fromString(`${quota.cpuMillis}m`),
-          'requests.memory': kplus.k8s.Quantity.fromString(`${quota.memoryMi}Mi`),
-          'limits.cpu': kplus.k8s.Quantity.fromString(`${quota.cpuMillis * 2}m`),
-          'limits.memory': kplus.k8s.Quantity.fromString(`${quota.memoryMi * 2}Mi`),
-          pods: kplus.k8s.Quantity.fromNumber(quota.pods),
+          ...quantities(total, {
+            cpuRequest: 'requests.cpu',
+            memoryRequest: 'requests.memory',
+            cpuLimit: 'limits.cpu',
+            memoryLimit: 'limits.memory',
+          }),
+          pods: kplus.k8s.Quantity.fromNumber(total.pods),
           'services.loadbalancers': kplus.k8s.Quantity.fromNumber(0),
           'services.nodeports': kplus.k8s.Quantity.fromNumber(0),
         },
@@ -75,6 +87,7 @@ export class SystemNamespace extends Construct {
     });
 
     const defaults = system.environment.defaults.resources;
+    const largest = largestContainer(needs);
     new kplus.k8s.KubeLimitRange(this, 'LimitRange', {
       metadata: { name: 'container-defaults' },
       spec: {
@@ -89,6 +102,7 @@ export class SystemNamespace extends Construct {
               cpu: kplus.k8s.Quantity.fromString(defaults.limits.cpu),
               memory: kplus.k8s.Quantity.fromString(defaults.limits.memory),
             },
+            max: quantities(largest, { cpuLimit: 'cpu', memoryLimit: 'memory' }),
           },
         ],
       },
@@ -122,41 +136,19 @@ export class SystemNamespace extends Construct {
   }
 }
 
-/**
- * Room for every declared workload at its largest (autoscaling max), twice over: rolling
- * updates surge, and sidecars (mesh proxy, Vault Agent) add their own requests. The database
- * operator's pods count too.
- */
-function quotaFor(system: ResolvedSystem): { cpuMillis: number; memoryMi: number; pods: number } {
-  let cpuMillis = 0;
-  let memoryKi = 0;
-  let pods = 0;
-  for (const s of system.services) {
-    const most = s.autoscaling ? s.autoscaling.max : s.replicas;
-    cpuMillis += millicores(s.resources.requests.cpu) * most;
-    memoryKi += kibibytes(s.resources.requests.memory) * most;
-    pods += most;
+/** Amounts as Kubernetes quantities (millicores, MiB rounded up), under the given keys. */
+function quantities(
+  amounts: Amounts,
+  keys: Partial<Record<keyof Amounts, string>>,
+): Record<string, kplus.k8s.Quantity> {
+  const out: Record<string, kplus.k8s.Quantity> = {};
+  for (const [field, key] of Object.entries(keys) as [keyof Amounts, string][]) {
+    const value = amounts[field];
+    out[key] = kplus.k8s.Quantity.fromString(
+      field.startsWith('cpu') ? `${value}m` : `${Math.ceil(value / 1024)}Mi`,
+    );
   }
-  for (const j of system.jobs) {
-    cpuMillis += millicores(j.resources.requests.cpu);
-    memoryKi += kibibytes(j.resources.requests.memory);
-    pods += 1;
-  }
-  const authorizers = authorizerReplicas(system);
-  cpuMillis += millicores(OPA_RESOURCES.requests.cpu) * authorizers;
-  memoryKi += kibibytes(OPA_RESOURCES.requests.memory) * authorizers;
-  pods += authorizers;
-  const db = system.database;
-  if (db) {
-    cpuMillis += 500 * db.instances;
-    memoryKi += 1024 * 1024 * db.instances;
-    pods += db.instances + 2;
-  }
-  return {
-    cpuMillis: Math.max(1000, cpuMillis * 2),
-    memoryMi: Math.max(1024, Math.ceil((memoryKi * 2) / 1024)),
-    pods: Math.max(10, pods * 2),
-  };
+  return out;
 }
 
 /** Marks the namespaces of ephemeral environments so `syskit env gc` can find expired ones. */

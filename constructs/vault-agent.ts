@@ -1,5 +1,6 @@
 import type { ResolvedJob, ResolvedService, ResolvedSystem } from '../model';
 import { databaseCredentialsTemplate } from './database-access';
+import type { InjectedContainer } from './injected-containers';
 import type { PodExtras } from './pod-extras';
 import { RUNTIME_USER } from './pod-security';
 import { databaseCredsPath, needsVault, VAULT_AUDIENCE, vaultRoleName } from './vault-policy';
@@ -69,7 +70,7 @@ export function vaultAgentExtras(
     // Only the application container mounts the secrets, not the mesh proxy.
     [`${ANNOTATION}/agent-inject-containers`]: workload.name,
     [`${ANNOTATION}/agent-pre-populate`]: 'true',
-    [`${ANNOTATION}/agent-pre-populate-only`]: workload.kind === 'job' ? 'true' : 'false',
+    [`${ANNOTATION}/agent-pre-populate-only`]: runsAgentSidecar(workload) ? 'false' : 'true',
     [`${ANNOTATION}/agent-requests-cpu`]: VAULT_AGENT_RESOURCES.requests.cpu,
     [`${ANNOTATION}/agent-requests-mem`]: VAULT_AGENT_RESOURCES.requests.memory,
     [`${ANNOTATION}/agent-limits-cpu`]: VAULT_AGENT_RESOURCES.limits.cpu,
@@ -110,6 +111,27 @@ export function vaultAgentExtras(
       },
     ],
   };
+}
+
+/** Jobs get the agent's init container only: a sidecar would keep a finished Job's pod running. */
+function runsAgentSidecar(workload: ResolvedService | ResolvedJob): boolean {
+  return workload.kind !== 'job';
+}
+
+/**
+ * The containers the injector adds for the annotations above, at the size they carry, so the
+ * namespace's quota counts exactly what the injector will add.
+ */
+export function vaultAgentContainers(workload: ResolvedService | ResolvedJob): InjectedContainer[] {
+  if (!needsVault(workload)) return [];
+  const init: InjectedContainer = {
+    name: 'vault-agent-init',
+    runs: 'init',
+    resources: VAULT_AGENT_RESOURCES,
+  };
+  return runsAgentSidecar(workload)
+    ? [init, { name: 'vault-agent', runs: 'alongside', resources: VAULT_AGENT_RESOURCES }]
+    : [init];
 }
 
 /**

@@ -5,6 +5,8 @@ export default defineEnvironment({
   name: 'prod',
   cluster: {
     kind: 'eks',
+    // Nodes in three availability zones; replicas spread over them.
+    zones: true,
     storageClass: 'gp3',
     gatewayClass: 'kong',
     loadBalancerAnnotations: {
@@ -33,9 +35,17 @@ UIZlaraqlRhbxA1O6qlAUMD2ProIW2UODEEbQybkFwZo+w0VAFG0CmnHEpluOO1m
     provider: 'istio',
     mtls: 'STRICT',
     // Pods pull only from the allowed registries; opa-envoy comes from the platform's mirror.
-    opaImage: 'registry.acme.example/mirror/openpolicyagent/opa:1.22.2-envoy-static',
+    opaImage:
+      'registry.acme.example/mirror/openpolicyagent/opa:1.22.2-envoy-static@sha256:6fa7956abe939f8f58bbafa12a1035779a62d37098b819d2152def061af3e36e',
+    // Every pod's sidecar; the namespace quotas count it at this size.
+    proxyResources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
   },
-  policy: { enforcement: 'deny', allowedRegistries: ['registry.acme.example/'] },
+  policy: {
+    enforcement: 'deny',
+    allowedRegistries: ['registry.acme.example/'],
+    // A version tag can be moved by anyone who can push; production runs exactly what was reviewed.
+    requireDigests: true,
+  },
   defaults: {
     replicas: 3,
     resources: { requests: { cpu: '500m', memory: '512Mi' }, limits: { cpu: '2', memory: '2Gi' } },

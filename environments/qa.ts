@@ -26,6 +26,8 @@ iQIDAQAB
     mtls: 'STRICT',
     // Pods pull only from the allowed registries; opa-envoy comes from the platform's mirror.
     opaImage: 'registry.acme.example/mirror/openpolicyagent/opa:1.22.2-envoy-static',
+    // Every pod's sidecar; the namespace quotas count it at this size.
+    proxyResources: { requests: { cpu: '50m', memory: '96Mi' }, limits: { cpu: '500m', memory: '256Mi' } },
   },
   policy: { enforcement: 'warn', allowedRegistries: ['ghcr.io/acme/', 'registry.acme.example/'] },
   defaults: {

@@ -5,6 +5,8 @@ export default defineEnvironment({
   name: 'staging',
   cluster: {
     kind: 'eks',
+    // Nodes in three availability zones; replicas spread over them.
+    zones: true,
     storageClass: 'gp3',
     gatewayClass: 'kong',
     loadBalancerAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' },
@@ -31,6 +33,8 @@ wQIDAQAB
     mtls: 'STRICT',
     // Pods pull only from the allowed registries; opa-envoy comes from the platform's mirror.
     opaImage: 'registry.acme.example/mirror/openpolicyagent/opa:1.22.2-envoy-static',
+    // Every pod's sidecar; the namespace quotas count it at this size.
+    proxyResources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '1', memory: '512Mi' } },
   },
   policy: { enforcement: 'deny', allowedRegistries: ['registry.acme.example/'] },
   defaults: {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
+import { DEFAULT_PROXY_RESOURCES, injectedResourcesSchema } from './sidecars';
 import { pinnedImage } from './system';
 import { DEFAULT_KV_MOUNTS } from './vault-paths';
 import { envValueSchema } from './secret-values';
@@ -67,6 +68,12 @@ export const environmentSchema = z.strictObject({
     storageClass: z.string().default('standard'),
     /** GatewayClass the platform's Kong Gateway uses. @default 'kong' */
     gatewayClass: z.string().default('kong'),
+    /**
+     * Whether nodes sit in several zones (`topology.kubernetes.io/zone`): replicas are then spread
+     * over zones as well as nodes.
+     * @default false
+     */
+    zones: z.boolean().default(false),
     /** Annotations for the gateway's LoadBalancer Service (cloud-specific). @default {} */
     loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
   }),
@@ -109,12 +116,19 @@ export const environmentSchema = z.strictObject({
        * @default 'openpolicyagent/opa:1.22.2-envoy-static'
        */
       opaImage: pinnedImage.default(DEFAULT_OPA_IMAGE),
+      /**
+       * Requests and limits of the proxy the mesh injects into every pod, written to each pod
+       * template as the injector's annotations and counted in the namespace's quota.
+       * @default DEFAULT_PROXY_RESOURCES (100m / 128Mi requested, 500m / 256Mi limit)
+       */
+      proxyResources: injectedResourcesSchema.default(DEFAULT_PROXY_RESOURCES),
     })
     .default({
       provider: 'istio',
       mtls: 'STRICT',
       extAuthzProvider: DEFAULT_EXT_AUTHZ_PROVIDER,
       opaImage: DEFAULT_OPA_IMAGE,
+      proxyResources: DEFAULT_PROXY_RESOURCES,
     }),
   policy: z.strictObject({
     enforcement: enforcementAction,
@@ -132,6 +146,12 @@ export const environmentSchema = z.strictObject({
      * @default - the Istio and Linkerd proxies and the Vault agent
      */
     exemptImages: z.array(z.string().min(1)).default(DEFAULT_EXEMPT_IMAGES),
+    /**
+     * Refuse images pinned by tag alone: every workload image (and the OPA image) must carry a
+     * digest (`name:tag@sha256:...`), checked by `syskit validate` and by the pinned-images policy.
+     * @default false (the example prod environment turns it on)
+     */
+    requireDigests: z.boolean().default(false),
   }),
   defaults: z.strictObject({
     replicas: z.number().int().min(0),

@@ -1,8 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { requiredDigestIssues } from './digests';
 import { environmentSchema, type Environment } from './environment';
 import { fromZod, sortIssues, ValidationError, type Issue } from './issues';
 import { didYouMean } from './names';
+import { protocolIssues } from './probes';
 import { parseReference } from './references';
 import { systemSchema, type Job, type Service, type System } from './system';
 import { routeHost } from './naming';
@@ -103,7 +105,11 @@ export function parseFleet(
     systemInputs.map(nameOf).filter((n): n is string => n !== undefined && !byName.has(n)),
   );
   for (const system of checked) issues.push(...checkSystem(system, byName, unparsed));
+  for (const system of systems)
+    for (const [name, service] of Object.entries(system.services))
+      issues.push(...protocolIssues(`${system.name}.services.${name}`, service));
   for (const env of environments) issues.push(...checkEnvironment(env, checked, byName));
+  for (const env of environments) issues.push(...requiredDigestIssues(env, systems));
   if (options.policyRules) {
     for (const env of environments) issues.push(...checkRuleNames(env, options.policyRules));
   }

@@ -26,7 +26,10 @@ export function unpinnedReason(image: string): string | undefined {
     return /^sha256:[a-f0-9]{64}$/.test(ref.digest) ? undefined : `digest must be sha256:<64 hex>`;
   }
   if (ref.tag === undefined || ref.tag === '') return 'image must be pinned to a tag or digest';
-  if (ref.tag === 'latest') return 'the "latest" tag is not a pin; use a version tag or a digest';
+  // Floating tags (latest, alpine, stable, main, edge, ...) name whatever was pushed last; a
+  // version has a digit in it (7.2.4, 7.2-alpine).
+  if (!/[0-9]/.test(ref.tag))
+    return `the tag "${ref.tag}" floats; pin a version tag (one with a digit, like 7.2.4) or a digest`;
   return undefined;
 }
 
@@ -37,3 +40,13 @@ export function imageVersion(image: string): string {
   if (ref.digest) return ref.digest.replace(/^sha256:/, '').slice(0, 12);
   return 'unknown';
 }
+
+/** Why an image would be refused where digests are required, or undefined when it has one. */
+export function missingDigestReason(image: string): string | undefined {
+  return parseImage(image).digest === undefined
+    ? `a tag alone is not a pin here; add the digest, like "${image}@sha256:<64 hex>"`
+    : undefined;
+}
+
+/** A registry prefix: host and path, ending in "/" so it cannot match a lookalike. */
+export const REGISTRY_PREFIX = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?(:[0-9]+)?(\/[a-z0-9._-]+)*\/$/;

@@ -3,6 +3,7 @@ import { parseFleet, type Fleet } from './fleet';
 import { imageVersion } from './image';
 import { namespaceFor, routeHost } from './naming';
 import type { Resources, ResourcesInput } from './quantities';
+import { resolveProbe } from './probes';
 import { parseReference } from './references';
 import type { Endpoint, ResolvedJob, ResolvedService, ResolvedSystem, ResolvedWorkload } from './resolved';
 import type { Job, Service, System } from './system';
@@ -66,6 +67,7 @@ export function resolve(
       namespace: namespaceFor(systemName, environment),
       serviceAccount: serviceName,
       port: service.port,
+      servicePort: service.servicePort ?? service.port,
       protocol: service.protocol,
     };
   };
@@ -97,6 +99,7 @@ export function resolve(
     calls: uniqueEndpoints(
       (w.calls ?? []).map((c) => parseReference(c, system.name)).map((r) => endpointOf(r.system, r.name)),
     ),
+    terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
     publishes: [...new Set(w.topics?.publishes ?? [])].sort(compare),
     consumes: [
       ...new Map(
@@ -127,19 +130,13 @@ export function resolve(
       const replicas = autoscaling
         ? autoscaling.min
         : (so?.replicas ?? override?.replicas ?? s.replicas ?? environment.defaults.replicas);
-      const probe = (kind: 'readiness' | 'liveness') => {
-        const p = s.probes?.[kind];
-        return {
-          path: p?.path ?? (kind === 'readiness' ? '/readyz' : '/livez'),
-          port: p?.port ?? s.port,
-          initialDelaySeconds: p?.initialDelaySeconds ?? (kind === 'readiness' ? 2 : 10),
-          periodSeconds: p?.periodSeconds ?? 10,
-        };
-      };
+      const probe = (kind: 'readiness' | 'liveness') =>
+        resolveProbe(kind, s.protocol, s.port, s.probes?.[kind]);
       return {
         kind: 'service' as const,
         ...workload(name, s, so),
         port: s.port,
+        servicePort: s.servicePort ?? s.port,
         protocol: s.protocol,
         replicas,
         autoscaling,
@@ -168,6 +165,7 @@ export function resolve(
         kind: 'job' as const,
         ...workload(name, j),
         schedule: j.schedule,
+        timeZone: j.timeZone,
         concurrencyPolicy: j.concurrencyPolicy,
         activeDeadlineSeconds: j.activeDeadlineSeconds,
       };
@@ -201,6 +199,7 @@ export function resolve(
         replicas: environment.kafka.replicas,
         retentionHours: system.topics[name].retentionHours ?? environment.kafka.retentionHours,
       })),
+    registries: [...system.registries],
     labels: {
       [LABELS.partOf]: system.name,
       [LABELS.managedBy]: MANAGED_BY,
@@ -249,6 +248,7 @@ function callerIndex(byName: ReadonlyMap<string, System>, environment: Environme
             namespace: namespaceFor(caller.name, environment),
             serviceAccount: name,
             port: callerService?.port ?? 0,
+            servicePort: callerService?.servicePort ?? callerService?.port ?? 0,
             protocol: callerService?.protocol ?? 'http',
           });
           index!.set(key, list);

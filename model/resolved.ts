@@ -1,4 +1,5 @@
 import type { Environment } from './environment';
+import type { Protocol } from './probes';
 import type { Resources } from './quantities';
 
 /** A peer in the call graph, with everything needed to write a policy that names it. */
@@ -7,8 +8,11 @@ export interface Endpoint {
   readonly service: string;
   readonly namespace: string;
   readonly serviceAccount: string;
+  /** The port the callee's pods listen on: what NetworkPolicies name. */
   readonly port: number;
-  readonly protocol: 'http' | 'grpc';
+  /** The port of the callee's Service: what callers connect to. */
+  readonly servicePort: number;
+  readonly protocol: Protocol;
 }
 
 export interface ResolvedRoute {
@@ -23,10 +27,17 @@ export interface ResolvedRoute {
 }
 
 export interface ResolvedProbe {
+  /** How the kubelet checks: an HTTP GET, the gRPC health protocol or a TCP connect. */
+  readonly protocol: Protocol;
+  /** The HTTP path; only HTTP probes use it. */
   readonly path: string;
   readonly port: number;
+  /** HTTP request headers, sorted by name. */
+  readonly headers: readonly { readonly name: string; readonly value: string }[];
   readonly initialDelaySeconds: number;
   readonly periodSeconds: number;
+  readonly timeoutSeconds: number;
+  readonly failureThreshold: number;
 }
 
 export interface TopicRef {
@@ -52,12 +63,16 @@ export interface ResolvedWorkload {
   readonly calls: readonly Endpoint[];
   readonly publishes: readonly string[];
   readonly consumes: readonly TopicRef[];
+  /** @default - Kubernetes' 30 seconds */
+  readonly terminationGracePeriodSeconds?: number;
 }
 
 export interface ResolvedService extends ResolvedWorkload {
   readonly kind: 'service';
   readonly port: number;
-  readonly protocol: 'http' | 'grpc';
+  /** The Service's port; the container's `port` unless the service says otherwise. */
+  readonly servicePort: number;
+  readonly protocol: Protocol;
   readonly replicas: number;
   readonly autoscaling?: { readonly min: number; readonly max: number; readonly targetCpuPercent: number };
   readonly readiness: ResolvedProbe;
@@ -76,6 +91,7 @@ export interface ResolvedService extends ResolvedWorkload {
 export interface ResolvedJob extends ResolvedWorkload {
   readonly kind: 'job';
   readonly schedule: string;
+  readonly timeZone?: string;
   readonly concurrencyPolicy: 'Allow' | 'Forbid' | 'Replace';
   readonly activeDeadlineSeconds: number;
 }
@@ -110,6 +126,8 @@ export interface ResolvedSystem {
   readonly jobs: readonly ResolvedJob[];
   readonly database?: ResolvedDatabase;
   readonly topics: readonly ResolvedTopic[];
+  /** Registry prefixes this system may pull from besides the environment's. */
+  readonly registries: readonly string[];
   /** Labels every object of the system carries. */
   readonly labels: Readonly<Record<string, string>>;
 }

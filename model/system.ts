@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { DNS_1035_LABEL, DNS_LABEL, MAX_NAME } from './names';
-import { unpinnedReason } from './image';
+import { cronProblem, timeZoneProblem } from './cron';
+import { REGISTRY_PREFIX, unpinnedReason } from './image';
+import { probeSchema, PROTOCOLS } from './probes';
 import { byteQuantity, resourcesSchema } from './quantities';
 import { envValueSchema } from './secret-values';
 
@@ -16,6 +18,16 @@ const dnsName = (what: string, max: number) =>
 export const pinnedImage = z.string().superRefine((value, ctx) => {
   const reason = unpinnedReason(value);
   if (reason) ctx.addIssue({ code: 'custom', message: `${reason}, got "${value}"` });
+});
+
+const cronSchedule = z.string().superRefine((value, ctx) => {
+  const problem = cronProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
+});
+
+const ianaTimeZone = z.string().superRefine((value, ctx) => {
+  const problem = timeZoneProblem(value);
+  if (problem) ctx.addIssue({ code: 'custom', message: problem });
 });
 
 const port = z
@@ -53,14 +65,6 @@ export const routeSchema = z.strictObject({
    * @default false - nested prefixes across systems are refused
    */
   allowShared: z.boolean().default(false),
-});
-
-const probe = z.strictObject({
-  /** HTTP path; gRPC services use the gRPC health protocol and ignore it. */
-  path: z.string().startsWith('/').optional(),
-  port: port.optional(),
-  initialDelaySeconds: z.number().int().nonnegative().optional(),
-  periodSeconds: z.number().int().positive().optional(),
 });
 
 const secretsSchema = z.record(
@@ -115,6 +119,11 @@ const workloadFields = {
   database: z.enum(['readwrite', 'readonly']).optional(),
   /** Other services this one calls: `service` in the same system or `system/service`. */
   calls: z.array(z.string()).optional(),
+  /**
+   * Seconds the pod gets to finish after SIGTERM before it is killed (drain connections, flush).
+   * @default 30 (Kubernetes' default)
+   */
+  terminationGracePeriodSeconds: z.number().int().min(0).max(3600).optional(),
   topics: z
     .strictObject({
       /** Topics of this system it writes. */
@@ -127,17 +136,25 @@ const workloadFields = {
 
 export const serviceSchema = z.strictObject({
   ...workloadFields,
+  /** The port the container listens on. */
   port,
-  protocol: z.enum(['http', 'grpc']).default('http'),
+  /** The port callers use on the Service (80 in front of a container's 8080). @default - `port` */
+  servicePort: port.optional(),
+  /**
+   * What the service speaks: `http`, `grpc`, or plain `tcp` (a cache, a broker): TCP probes,
+   * `appProtocol: tcp`, mesh and network rules by port only, no routes or external authorization.
+   * @default 'http'
+   */
+  protocol: z.enum(PROTOCOLS).default('http'),
   /** @default - the environment's default replica count */
   replicas: z.number().int().min(0).optional(),
   autoscaling: autoscaling.optional(),
   probes: z
     .strictObject({
-      /** @default - HTTP GET /readyz on the service port (gRPC health check for grpc) */
-      readiness: probe.optional(),
-      /** @default - HTTP GET /livez on the service port (gRPC health check for grpc) */
-      liveness: probe.optional(),
+      /** @default - HTTP GET /readyz on the service port (gRPC health check for grpc, TCP connect for tcp) */
+      readiness: probeSchema.optional(),
+      /** @default - HTTP GET /livez on the service port (gRPC health check for grpc, TCP connect for tcp) */
+      liveness: probeSchema.optional(),
     })
     .optional(),
   routes: z.array(routeSchema).optional(),
@@ -166,10 +183,13 @@ export const serviceSchema = z.strictObject({
 /** The seed's Job input handler: a scheduled workload with the same image rules and security as services. */
 export const jobSchema = z.strictObject({
   ...workloadFields,
-  /** Cron schedule, five fields. */
-  schedule: z.string().regex(/^(@(hourly|daily|weekly|monthly|yearly)|(\S+\s+){4}\S+)$/, {
-    error: 'expected a cron schedule with five fields, like "0 3 * * *"',
-  }),
+  /**
+   * When it runs, as Kubernetes reads a CronJob schedule: five fields (`0 3 * * *`), a descriptor
+   * (`@midnight`, `@annually`, ...) or `@every <duration>`.
+   */
+  schedule: cronSchedule,
+  /** IANA time zone the schedule is read in. @default - the controller's, UTC on most clusters */
+  timeZone: ianaTimeZone.optional(),
   /** @default 'Forbid' */
   concurrencyPolicy: z.enum(['Allow', 'Forbid', 'Replace']).default('Forbid'),
   /** @default 3600 */
@@ -209,6 +229,19 @@ export const systemSchema = z.strictObject({
     )
     .default({}),
   jobs: z.record(dnsName('job name', MAX_NAME.job), jobSchema).default({}),
+  /**
+   * Registries this system may pull from besides the environment's `allowedRegistries` (a vendor's
+   * registry, say), as prefixes ending in "/". The allowed-registries policy admits them in this
+   * system's namespace only.
+   * @default - only the environment's registries
+   */
+  registries: z
+    .array(
+      z.string().regex(REGISTRY_PREFIX, {
+        error: 'expected a registry prefix ending in "/", like "quay.io/acme-vendor/"',
+      }),
+    )
+    .default([]),
 });
 
 /** What a system file declares (defaults not yet applied). */

@@ -37,6 +37,11 @@ export interface PolicyEnvironment {
    */
   exemptImages?: string[];
   /**
+   * Whether workload images must carry a digest (`name:tag@sha256:...`), not a tag alone.
+   * @default false
+   */
+  requireDigests?: boolean;
+  /**
    * Secret types that may carry literal data in system namespaces, because a controller writes it.
    * @default DEFAULT_ALLOWED_SECRET_TYPES
    */
@@ -157,6 +162,8 @@ const bindings: Record<string, RuleBinding> = {
   'allowed-registries': {
     match: systemScoped(workloadKinds),
     parameters: (env) => ({ registries: [...env.allowedRegistries], exemptImages: exemptImages(env) }),
+    // A system's extra registries are an annotation of its Namespace.
+    reads: [{ group: '', version: 'v1', kind: 'Namespace' }],
   },
   'container-probes': {
     match: systemScoped(longRunningKinds),
@@ -192,7 +199,7 @@ const bindings: Record<string, RuleBinding> = {
   },
   'pinned-images': {
     match: systemScoped(workloadKinds),
-    parameters: (env) => ({ exemptImages: exemptImages(env) }),
+    parameters: (env) => ({ exemptImages: exemptImages(env), requireDigests: env.requireDigests ?? false }),
   },
   'required-labels': {
     match: systemScoped(syskitAuthoredKinds),

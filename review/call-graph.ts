@@ -39,7 +39,7 @@ export function callGraph(systems: readonly ResolvedSystem[], focus?: ReadonlySe
 
 /** A Mermaid flowchart: one subgraph per system, the gateway's routes labelled with host, path and auth. */
 export function toMermaid(graph: CallGraph): string {
-  const node = (id: string) => id.replace(/[^A-Za-z0-9]/g, '_');
+  const node = (id: string) => `svc_${mermaidId(id)}`;
   const lines = ['flowchart LR', '  gateway(("Kong gateway"))'];
   const bySystem = new Map<string, string[]>();
   for (const id of graph.services) {
@@ -47,7 +47,7 @@ export function toMermaid(graph: CallGraph): string {
     bySystem.set(system, [...(bySystem.get(system) ?? []), id]);
   }
   for (const [system, ids] of bySystem) {
-    lines.push(`  subgraph ${system}`);
+    lines.push(`  subgraph sys_${mermaidId(system)} ["${system}"]`);
     for (const id of ids) lines.push(`    ${node(id)}["${id.split('/')[1]}"]`);
     lines.push('  end');
   }
@@ -55,4 +55,14 @@ export function toMermaid(graph: CallGraph): string {
     lines.push(`  gateway -->|"${r.host}${r.path} (${r.auth})"| ${node(r.service)}`);
   for (const [from, to] of graph.calls) lines.push(`  ${node(from)} --> ${node(to)}`);
   return lines.join('\n');
+}
+
+/**
+ * A Mermaid id that stands for exactly one name: letters and digits stay, every other character
+ * becomes `_` and its two hex digits (`-` is `_2d`, `/` is `_2f`, `_` itself `_5f`), so
+ * `commerce-x/y` and `commerce/x-y` never share a node. Prefixes keep services, systems and the
+ * gateway apart.
+ */
+export function mermaidId(name: string): string {
+  return name.replace(/[^A-Za-z0-9]/g, (c) => `_${c.charCodeAt(0).toString(16).padStart(2, '0')}`);
 }

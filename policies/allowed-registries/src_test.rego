@@ -49,3 +49,22 @@ test_denies_everything_when_no_registry_is_allowed if {
 	spec := {"containers": [{"name": "app", "image": "ghcr.io/acme/orders:1.4.2"}]}
 	count(allowed_registries.violation) == 1 with input as {"review": {"object": deployment(spec)}, "parameters": {"registries": []}}
 }
+
+namespace_with_extra_registries := {"v1": {"Namespace": {"shop": {
+	"apiVersion": "v1",
+	"kind": "Namespace",
+	"metadata": {"name": "shop", "annotations": {"syskit.io/extra-registries": "quay.io/acme-cache/"}},
+}}}}
+
+test_allows_a_registry_the_system_declares_on_its_namespace if {
+	spec := {"containers": [{"name": "cache", "image": "quay.io/acme-cache/redis:7.2.4"}]}
+	count(allowed_registries.violation) == 0 with input as review(deployment(spec))
+		with data.inventory.cluster as namespace_with_extra_registries
+}
+
+test_denies_another_systems_registry if {
+	spec := {"containers": [{"name": "cache", "image": "quay.io/acme-cache/redis:7.2.4"}]}
+	other := {"kind": "Deployment", "metadata": {"name": "cache", "namespace": "billing"}, "spec": {"template": {"spec": spec}}}
+	count(allowed_registries.violation) == 1 with input as review(other)
+		with data.inventory.cluster as namespace_with_extra_registries
+}

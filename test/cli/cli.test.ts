@@ -205,13 +205,14 @@ describe('syskit validate with policies (real OPA)', () => {
 describe('syskit validate --manifests (real OPA)', () => {
   const BAD = path.join(__dirname, '../fixtures/bad-manifests.yaml');
 
-  it('fails on a privileged pod, a latest image and a missing owner label, naming rule and object', async () => {
+  it('fails on a privileged pod, a latest image, a tag without digest and a missing owner label, naming rule and object', async () => {
     const result = await run('validate', '--manifests', BAD, '--env', 'prod');
     expect(result.code).toBe(1);
-    expect(result.out).toBe('prod: manifests, 4 objects, 3 policy violations (deny)');
+    expect(result.out).toBe('prod: manifests, 4 objects, 4 policy violations (deny)');
     expect(result.err.split('\n')).toEqual([
       'prod: [no-privileged-access] Pod/legacy/debug: Pod legacy/debug: container "shell" must not run privileged (deny)',
-      'prod: [pinned-images] Deployment/legacy/web: Deployment legacy/web: container "web" image "registry.acme.example/legacy/web:latest" uses the latest tag; pin it to a version tag or a digest (deny)',
+      'prod: [pinned-images] Deployment/legacy/web: Deployment legacy/web: container "web" image "registry.acme.example/legacy/web:latest" uses the floating tag "latest"; pin it to a version tag (one with a digit, like 7.2.4) or a digest (deny)',
+      'prod: [pinned-images] Pod/legacy/debug: Pod legacy/debug: container "shell" image "registry.acme.example/tools/shell:1.0.0" has no digest; this environment requires images pinned by digest (name:tag@sha256:...) (deny)',
       'prod: [required-labels] Service/legacy/web: Service legacy/web must have labels syskit.io/owner (deny)',
     ]);
   }, 120_000);

@@ -38,18 +38,18 @@ describe('syskit graph', () => {
     expect(text.split('\n')).toEqual([
       'flowchart LR',
       '  gateway(("Kong gateway"))',
-      '  subgraph accounts',
-      '    accounts_profiles["profiles"]',
+      '  subgraph sys_accounts ["accounts"]',
+      '    svc_accounts_2fprofiles["profiles"]',
       '  end',
-      '  subgraph shop',
-      '    shop_nightly["nightly"]',
-      '    shop_orders["orders"]',
-      '    shop_payments["payments"]',
+      '  subgraph sys_shop ["shop"]',
+      '    svc_shop_2fnightly["nightly"]',
+      '    svc_shop_2forders["orders"]',
+      '    svc_shop_2fpayments["payments"]',
       '  end',
-      '  gateway -->|"shop.dev.acme.example/v1/orders (jwt)"| shop_orders',
-      '  shop_nightly --> shop_payments',
-      '  shop_orders --> accounts_profiles',
-      '  shop_orders --> shop_payments',
+      '  gateway -->|"shop.dev.acme.example/v1/orders (jwt)"| svc_shop_2forders',
+      '  svc_shop_2fnightly --> svc_shop_2fpayments',
+      '  svc_shop_2forders --> svc_accounts_2fprofiles',
+      '  svc_shop_2forders --> svc_shop_2fpayments',
     ]);
   });
 
@@ -68,5 +68,16 @@ describe('syskit graph', () => {
     });
     expect(await main(['graph', '--env', 'prod', '--format', 'dot'], io)).toBe(2);
     expect(err.pop()).toBe('syskit: --format expects mermaid or json, got "dot"');
+  });
+
+  it('gives names that differ only in where the dash and the slash sit different node ids', () => {
+    const text = toMermaid({
+      services: ['commerce-x/y', 'commerce/x-y'],
+      calls: [['commerce-x/y', 'commerce/x-y']],
+      routes: [],
+    });
+    expect(text).toContain('svc_commerce_2dx_2fy["y"]');
+    expect(text).toContain('svc_commerce_2fx_2dy["x-y"]');
+    expect(text).toContain('svc_commerce_2dx_2fy --> svc_commerce_2fx_2dy');
   });
 });

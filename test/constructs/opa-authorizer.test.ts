@@ -35,9 +35,11 @@ describe('OpaAuthorizer', () => {
     const hard = (list: any[]) => find(list, 'ResourceQuota', 'system-quota').spec.hard;
     const guarded = hard(chartObjects(resolveIn(prod, 'shop', [guardedShop, accounts])));
     const plain = hard(chartObjects(resolveIn(prod, 'shop', [shop, accounts])));
-    // Three OPA replicas in prod, with twice their requests as headroom, like every workload.
-    expect(guarded.pods - plain.pods).toBe(2 * 3);
-    expect(parseInt(guarded['requests.cpu']) - parseInt(plain['requests.cpu'])).toBe(2 * 3 * 50);
+    // Three OPA replicas in prod and one more while a rollout surges, each with its mesh proxy
+    // (50m + 100m requested, 500m + 1 CPU limit).
+    expect(guarded.pods - plain.pods).toBe(3 + 1);
+    expect(parseInt(guarded['requests.cpu']) - parseInt(plain['requests.cpu'])).toBe(4 * (50 + 100));
+    expect(parseInt(guarded['limits.cpu']) - parseInt(plain['limits.cpu'])).toBe(4 * (500 + 1000));
   });
 
   it('ships exactly the declared Rego file and the opa-envoy config in its ConfigMap', () => {

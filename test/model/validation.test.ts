@@ -41,7 +41,7 @@ describe('fleet validation', () => {
       'commerce.services.orders.calls[1]: unknown service "payment" (did you mean "payments"?)',
       'commerce.services.orders.database: "readwrite" access needs a database; declare commerce.database',
       'commerce.services.orders.env.DB_PASSWORD: looks like a secret; declare it under secrets with a Vault path instead of a plain value',
-      'commerce.services.orders.image: the "latest" tag is not a pin; use a version tag or a digest, got "registry.acme.example/commerce/orders:latest"',
+      'commerce.services.orders.image: the tag "latest" floats; pin a version tag (one with a digit, like 7.2.4) or a digest, got "registry.acme.example/commerce/orders:latest"',
       'commerce.services.orders.topics.consumes[0]: topic "refund-events" is not declared by system "commerce"',
       'commerce.services.payments.autoscaling: min (5) must not exceed max (2)',
       'commerce.services.payments.image: image must be pinned to a tag or digest, got "registry.acme.example/commerce/payments"',

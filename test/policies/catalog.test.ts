@@ -181,7 +181,10 @@ describe('constraintFor', () => {
     expect(parameters('no-literal-secrets')).toEqual({
       allowedTypes: ['kubernetes.io/service-account-token', 'kubernetes.io/tls'],
     });
-    expect(parameters('pinned-images')).toEqual({ exemptImages: ['docker.io/istio/proxyv2:*'] });
+    expect(parameters('pinned-images')).toEqual({
+      exemptImages: ['docker.io/istio/proxyv2:*'],
+      requireDigests: false,
+    });
   });
 
   it('is accepted by the template schema of every rule', () => {

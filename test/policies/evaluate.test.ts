@@ -253,7 +253,7 @@ describe('evaluate', () => {
         'pinned-images',
         'Deployment',
         'floating',
-        'Deployment shop/floating: container "app" image "ghcr.io/acme/orders:latest" uses the latest tag; pin it to a version tag or a digest',
+        'Deployment shop/floating: container "app" image "ghcr.io/acme/orders:latest" uses the floating tag "latest"; pin it to a version tag (one with a digit, like 7.2.4) or a digest',
       ),
       violation(
         'required-labels',
@@ -388,6 +388,7 @@ describe('evaluate', () => {
           allowedRegistries: (parameters.registries as string[]) ?? dev.allowedRegistries,
           mesh: (parameters.mesh as 'istio' | 'linkerd') ?? dev.mesh,
           exemptImages: (parameters.exemptImages as string[]) ?? [],
+          requireDigests: (parameters.requireDigests as boolean) ?? false,
           ...(parameters.allowedTypes ? { allowedSecretTypes: parameters.allowedTypes as string[] } : {}),
         };
         const [object] = readDocs(path.join(dir, c.object));

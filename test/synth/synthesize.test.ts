@@ -50,7 +50,8 @@ describe('synthesize', () => {
     writeOutput(out, first.files);
 
     const changedInput = syntheticFleet(SYSTEMS);
-    changedInput[4].services['svc-2'].image = 'registry.acme.example/sys-0004/svc-2:7.7.7';
+    changedInput[4].services['svc-2'].image =
+      'registry.acme.example/sys-0004/svc-2:7.7.7@sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945';
     const changed = parseFleet(changedInput, [dev, prod]);
     const incremental = await synthesize(changed, changed.environments, changed.systems, {
       jobs: 1,

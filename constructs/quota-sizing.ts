@@ -1,0 +1,220 @@
+import {
+  kibibytes,
+  millicores,
+  parseCronSchedule,
+  shortestIntervalSeconds,
+  type ResolvedJob,
+  type ResolvedService,
+  type ResolvedSystem,
+  type Resources,
+} from '../model';
+import { DATABASE_RESOURCES, POOLER_RESOURCES, poolerInstances } from './database';
+import type { InjectedContainer } from './injected-containers';
+import { meshProxyContainers } from './mesh-proxy';
+import { authorizerReplicas, OPA_RESOURCES } from './opa-authorizer';
+import { vaultAgentContainers } from './vault-agent';
+
+/** CPU in millicores and memory in KiB, requested and limited. */
+export interface Amounts {
+  readonly cpuRequest: number;
+  readonly cpuLimit: number;
+  readonly memoryRequest: number;
+  readonly memoryLimit: number;
+}
+
+/** What one kind of pod of a namespace needs when everything runs at its largest. */
+export interface FullScaleNeed {
+  /** The object that owns the pods, as `Kind/name`. */
+  readonly owner: string;
+  /** Pods at full scale: most replicas plus the rollout's surge, or overlapping runs. */
+  readonly pods: number;
+  /** How `pods` was reached, for people reading the sizing. */
+  readonly why: string;
+  /** What one pod reserves, injected containers included. */
+  readonly perPod: Amounts;
+  /** Every container that counts, with its size: the application's and the injected ones. */
+  readonly containers: readonly {
+    readonly name: string;
+    readonly runs: 'alongside' | 'init';
+    readonly resources: Resources;
+  }[];
+}
+
+/**
+ * Extra pods a Deployment's rolling update starts before old ones stop: `maxSurge` 25%, rounded
+ * up, which Kubernetes and cdk8s-plus default to and every Deployment here (the pooler's
+ * included, which the operator writes without a strategy) keeps.
+ */
+export function rollingUpdateSurge(replicas: number): number {
+  return Math.ceil(replicas * 0.25);
+}
+
+/**
+ * Everything a system's namespace runs at full scale, one entry per pod owner: each service at
+ * its autoscaling maximum (or replica count) plus its rollout surge, each job's overlapping runs,
+ * the OPA authorizer, the database's instances with the one extra pod the operator runs to
+ * create or join an instance, and the pooler. Each pod carries the containers the platform
+ * injects (the mesh proxy, Vault Agent), taken from the same values that write the injectors'
+ * annotations, so the quota and what the injectors add cannot drift apart.
+ */
+export function fullScaleNeeds(system: ResolvedSystem): FullScaleNeed[] {
+  const env = system.environment;
+  const mesh = meshProxyContainers(env);
+  const needs: FullScaleNeed[] = [];
+  const app = (name: string, resources: Resources): InjectedContainer => ({
+    name,
+    runs: 'alongside',
+    resources,
+  });
+
+  for (const service of system.services) {
+    const most = mostReplicas(service);
+    const surge = rollingUpdateSurge(most);
+    needs.push(
+      need(`Deployment/${service.name}`, most + surge, `${describeReplicas(service)} + ${surge} surge`, [
+        app(service.name, service.resources),
+        ...mesh,
+        ...vaultAgentContainers(service),
+      ]),
+    );
+  }
+  for (const job of system.jobs) {
+    const runs = overlappingRuns(job);
+    needs.push(
+      need(`CronJob/${job.name}`, runs.pods, runs.why, [
+        app(job.name, job.resources),
+        ...mesh,
+        ...vaultAgentContainers(job),
+      ]),
+    );
+  }
+  const authorizers = authorizerReplicas(system);
+  if (authorizers > 0) {
+    const surge = rollingUpdateSurge(authorizers);
+    needs.push(
+      need(`Deployment/opa-authz`, authorizers + surge, `${authorizers} replicas + ${surge} surge`, [
+        app('opa', OPA_RESOURCES),
+        ...mesh,
+      ]),
+    );
+  }
+  const db = system.database;
+  if (db) {
+    // Instance pods are out of the mesh; the operator's init container takes the instance's size.
+    needs.push(
+      need(`Cluster/${db.clusterName}`, db.instances + 1, `${db.instances} instances + 1 initdb/join job`, [
+        app('postgres', DATABASE_RESOURCES),
+        { name: 'bootstrap-controller', runs: 'init', resources: DATABASE_RESOURCES },
+      ]),
+    );
+    if (env.database.pooler) {
+      const instances = poolerInstances(db);
+      const surge = rollingUpdateSurge(instances);
+      needs.push(
+        need(
+          `Pooler/${db.clusterName}-pooler`,
+          instances + surge,
+          `${instances} instances + ${surge} surge`,
+          [
+            app('pgbouncer', POOLER_RESOURCES),
+            { name: 'bootstrap-controller', runs: 'init', resources: POOLER_RESOURCES },
+          ],
+        ),
+      );
+    }
+  }
+  return needs;
+}
+
+/** The sum of every need: what the namespace's ResourceQuota must admit. */
+export function namespaceTotals(needs: readonly FullScaleNeed[]): Amounts & { readonly pods: number } {
+  const sum = (pick: (a: Amounts) => number) =>
+    needs.reduce((total, n) => total + n.pods * pick(n.perPod), 0);
+  return {
+    pods: needs.reduce((total, n) => total + n.pods, 0),
+    cpuRequest: sum((a) => a.cpuRequest),
+    cpuLimit: sum((a) => a.cpuLimit),
+    memoryRequest: sum((a) => a.memoryRequest),
+    memoryLimit: sum((a) => a.memoryLimit),
+  };
+}
+
+/** The largest single container of the namespace: the LimitRange's per-container maximum. */
+export function largestContainer(needs: readonly FullScaleNeed[]): Amounts {
+  const all = needs.flatMap((n) => n.containers.map((c) => amounts(c.resources)));
+  const most = (pick: (a: Amounts) => number) => Math.max(0, ...all.map(pick));
+  return {
+    cpuRequest: most((a) => a.cpuRequest),
+    cpuLimit: most((a) => a.cpuLimit),
+    memoryRequest: most((a) => a.memoryRequest),
+    memoryLimit: most((a) => a.memoryLimit),
+  };
+}
+
+function mostReplicas(service: ResolvedService): number {
+  return service.autoscaling ? service.autoscaling.max : service.replicas;
+}
+
+function describeReplicas(service: ResolvedService): string {
+  return service.autoscaling
+    ? `${service.autoscaling.max} replicas (autoscaling maximum)`
+    : `${service.replicas} replicas`;
+}
+
+/**
+ * How many pods of a job can run at once. `Forbid` never starts a run while one is active;
+ * `Replace` stops the running one, which keeps its pod while it terminates; `Allow` starts a run
+ * whenever the schedule says, so as many overlap as fit in `activeDeadlineSeconds`.
+ */
+function overlappingRuns(job: ResolvedJob): { pods: number; why: string } {
+  if (job.concurrencyPolicy === 'Forbid') return { pods: 1, why: 'concurrencyPolicy Forbid: 1 run' };
+  if (job.concurrencyPolicy === 'Replace')
+    return { pods: 2, why: 'concurrencyPolicy Replace: 1 run + 1 terminating' };
+  const schedule = parseCronSchedule(job.schedule);
+  if (typeof schedule === 'string') throw new Error(`${job.name}: ${schedule}`);
+  const interval = shortestIntervalSeconds(schedule, job.timeZone);
+  const pods = Math.max(1, Math.ceil(job.activeDeadlineSeconds / interval));
+  return {
+    pods,
+    why: `concurrencyPolicy Allow: a ${job.activeDeadlineSeconds}s deadline over runs ${interval}s apart`,
+  };
+}
+
+function amounts(r: Resources): Amounts {
+  return {
+    cpuRequest: millicores(r.requests.cpu),
+    cpuLimit: millicores(r.limits.cpu),
+    memoryRequest: kibibytes(r.requests.memory),
+    memoryLimit: kibibytes(r.limits.memory),
+  };
+}
+
+/**
+ * Kubernetes' effective size of a pod: its running containers together, or its largest init
+ * container together with the sidecars already running beside it, whichever is more (an init
+ * container runs before the application starts, never beside it). The application's container
+ * comes first.
+ */
+function podAmounts(containers: readonly InjectedContainer[]): Amounts {
+  const [application, ...rest] = containers;
+  const sidecars = rest.filter((c) => c.runs === 'alongside');
+  const inits = rest.filter((c) => c.runs === 'init');
+  const pick = (key: keyof Amounts) => {
+    const size = (c: InjectedContainer) => amounts(c.resources)[key];
+    const beside = sidecars.reduce((t, c) => t + size(c), 0);
+    return Math.max(
+      size(application) + beside,
+      ...inits.map((c) => size(c) + (c.besideSidecars ? beside : 0)),
+    );
+  };
+  return {
+    cpuRequest: pick('cpuRequest'),
+    cpuLimit: pick('cpuLimit'),
+    memoryRequest: pick('memoryRequest'),
+    memoryLimit: pick('memoryLimit'),
+  };
+}
+
+function need(owner: string, pods: number, why: string, containers: InjectedContainer[]): FullScaleNeed {
+  return { owner, pods, why, perPod: podAmounts(containers), containers };
+}
