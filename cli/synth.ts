@@ -1,5 +1,6 @@
 import { UsageError, writeEnvironment } from '../synth/engine';
 import { synthesize } from '../synth/synthesize';
+import { gitOpsFromFlags, gitOpsLayout } from './gitops';
 import { EXIT, type Io } from './io';
 import { FLEET_HELP, FLEET_OPTIONS, parse, planFromFlags } from './options';
 
@@ -14,6 +15,12 @@ ${FLEET_HELP}
   --out <dir>             output directory (default: dist)
   --jobs <n>              worker threads for rendering (default: one per CPU core; 1 = serial)
   --force                 render everything, ignoring the hashes of the previous run
+  --gitops argocd|flux    lay each environment out for a GitOps tool: a kustomization.yaml
+                          per folder, one folder per stage of the apply order, and Argo CD
+                          Applications (an ApplicationSet on several clusters) or Flux
+                          Kustomizations in <out>/<env>/argocd|flux/
+  --repo <url>            Git repository the output is committed to (default: remote origin)
+  --revision <ref>        branch, tag or commit to follow (default: Argo CD HEAD, Flux main)
   -q, --quiet             print only errors
 
 A (system, environment) whose inputs and toolkit are unchanged since the last run
@@ -25,6 +32,9 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
     out: { type: 'string' },
     jobs: { type: 'string' },
     force: { type: 'boolean' },
+    gitops: { type: 'string' },
+    repo: { type: 'string' },
+    revision: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) {
@@ -33,6 +43,7 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
   }
   const { fleet, environments: selectedEnvs, systems: selectedSystems } = planFromFlags(values);
   const outDir = values.out ?? 'dist';
+  const gitOps = gitOpsFromFlags(values, outDir);
   const partial = selectedSystems.length !== fleet.systems.length;
 
   const jobs = values.jobs === undefined ? undefined : Number(values.jobs);
@@ -56,12 +67,12 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
   });
   const rendered = selectedEnvs.map((env) => ({ env, files: result.files.get(env.name)! }));
   for (const { env, files } of rendered) {
-    writeEnvironment(outDir, env.name, files, partial);
+    writeEnvironment(outDir, env.name, gitOps ? gitOpsLayout(env, files, gitOps) : files, partial);
     if (!values.quiet) {
       const objects = files.reduce((n, f) => n + f.objects, 0);
       const systems = files.filter((f) => f.system !== undefined).length;
       io.out(
-        `${env.name}: ${systems} system${systems === 1 ? '' : 's'} and the platform, ${objects} objects -> ${outDir}/${env.name}/`,
+        `${env.name}: ${systems} system${systems === 1 ? '' : 's'} and the platform, ${objects} objects -> ${outDir}/${env.name}/${gitOps ? ` (${gitOps.tool} in ${outDir}/${env.name}/${gitOps.tool}/)` : ''}`,
       );
     }
   }
