@@ -22,6 +22,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./graph')).graphCommand,
     summary: 'print the resolved call graph and routes (Mermaid or JSON)',
   },
+  catalog: {
+    load: async () => (await import('./catalog')).catalogCommand,
+    summary: 'write the systems as Backstage catalog entities',
+  },
   preview: {
     load: async () => (await import('./deploy')).deployCommand('preview'),
     summary: 'show what applying an environment would change',
