@@ -48,19 +48,6 @@ export class MeshSecurity extends Construct {
       spec: {},
     });
     for (const service of system.services) {
-      // Prometheus scrapes from outside the mesh; its port alone accepts plaintext.
-      if (service.metrics && service.metrics.port !== service.port && mtls === 'STRICT') {
-        new ApiObject(this, `${service.name}-peer-authentication`, {
-          apiVersion: 'security.istio.io/v1',
-          kind: 'PeerAuthentication',
-          metadata: { name: `${service.name}-metrics` },
-          spec: {
-            selector: { matchLabels: selectorLabels(service.name) },
-            mtls: { mode: 'STRICT' },
-            portLevelMtls: { [String(service.metrics.port)]: { mode: 'PERMISSIVE' } },
-          },
-        });
-      }
       const rules = istioRules(service);
       if (rules.length > 0) {
         new ApiObject(this, `${service.name}-allow`, {
@@ -159,6 +146,12 @@ export class MeshSecurity extends Construct {
 }
 
 /** SPIFFE-style principal Istio gives a workload: trust domain, namespace, service account. */
+/** The identity Prometheus scrapes with (the add-ons stack names its service account so). */
+const PROMETHEUS = {
+  namespace: PLATFORM.monitoring.namespace,
+  serviceAccount: PLATFORM.monitoring.prometheusServiceAccount,
+};
+
 export function istioPrincipal(ep: Pick<Endpoint, 'namespace' | 'serviceAccount'>): string {
   return `cluster.local/ns/${ep.namespace}/sa/${ep.serviceAccount}`;
 }
@@ -195,8 +188,11 @@ function istioRules(service: ResolvedService): Record<string, unknown>[] {
       ],
     });
   }
+  // Only Prometheus reads metrics: its sidecar's certificate carries its service account, as
+  // every caller's does (a rule without `from` would let every workload in the mesh read them).
   if (service.metrics)
     rules.push({
+      from: [{ source: { principals: [istioPrincipal(PROMETHEUS)] } }],
       to: [{ operation: { ports: [String(service.metrics.port)], paths: [service.metrics.path] } }],
     });
   return rules;

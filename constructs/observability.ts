@@ -63,9 +63,10 @@ export function telemetryExtras(system: ResolvedSystem, workload: ResolvedServic
  * Under Istio with STRICT mTLS a plain-HTTP scrape from outside the mesh is refused. Rather than
  * opening the metrics port to plaintext (PERMISSIVE), the scrape presents the certificate of
  * Prometheus's own Istio sidecar (written to /etc/prom-certs, Istio's documented setup), which
- * is what STRICT checks. Istio certificates name SPIFFE identities, not hostnames, so Prometheus
- * does not verify the target's certificate, as in Istio's own example. Elsewhere (Linkerd,
- * PERMISSIVE) the scrape is plain HTTP.
+ * is what STRICT checks and what the metrics port's authorization names (Prometheus's identity
+ * only, also under PERMISSIVE). Istio certificates name SPIFFE identities, not hostnames, so
+ * Prometheus does not verify the target's certificate, as in Istio's own example. Under Linkerd
+ * the scrape is plain HTTP.
  *
  * The 5xx alert reads the OpenTelemetry HTTP server metric
  * (`http_server_request_duration_seconds_count` with `http_response_status_code`), which the
@@ -77,7 +78,9 @@ export class SystemObservability extends Construct {
     const system = props.system;
     const interval = props.scrapeInterval ?? '30s';
     const env = system.environment;
-    const mtls = env.mesh.provider === 'istio' && env.mesh.mtls === 'STRICT';
+    // Under Istio the scrape always presents Prometheus's mesh certificate: STRICT refuses
+    // plaintext, and the metrics port admits Prometheus's identity only, which plaintext lacks.
+    const mtls = env.mesh.provider === 'istio';
 
     for (const service of system.services) {
       if (!service.metrics) continue;

@@ -15,6 +15,8 @@ export interface PlatformChartProps extends ChartProps {
   readonly rules?: readonly PolicyRule[];
 }
 
+export const KONG_UNMANAGED_GATEWAY_CLASS = 'konghq.com/gatewayclass-unmanaged';
+
 /** Marks a namespace as the platform's own, so constraints scoped to systems never select it. */
 export const PLATFORM_NAMESPACE_LABEL = 'syskit.io/platform';
 
@@ -66,7 +68,9 @@ export class PlatformChart extends Chart {
     new ApiObject(this, 'gateway-class', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'GatewayClass',
-      metadata: { name: env.cluster.gatewayClass },
+      // Kong's ingress controller 3.x reconciles only GatewayClasses marked unmanaged: it
+      // configures the Kong the add-ons installed rather than provisioning one per Gateway.
+      metadata: { name: env.cluster.gatewayClass, annotations: { [KONG_UNMANAGED_GATEWAY_CLASS]: 'true' } },
       spec: { controllerName: 'konghq.com/kic-gateway-controller', description: 'Kong, managed by syskit' },
     });
 
