@@ -93,6 +93,17 @@ export const GATEWAY_API = {
 } as const;
 
 /**
+ * The Barman Cloud plugin, through which CloudNativePG backs up (constructs/database.ts): its
+ * release manifest (the ObjectStore CRD, the plugin's Deployment and its cert-manager
+ * certificates), installed after cert-manager and the operator.
+ */
+export const BARMAN_CLOUD_PLUGIN_RELEASE = {
+  version: 'v0.15.0',
+  manifest: 'https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/v0.15.0/manifest.yaml',
+  namespace: PLATFORM.database.operatorNamespace,
+} as const;
+
+/**
  * Where Prometheus's Istio sidecar writes its certificates, in a volume Prometheus also mounts
  * (at constructs/observability.ts's ISTIO_SCRAPE_CERTS_DIR): Istio's documented way to scrape
  * workloads under STRICT mTLS.
@@ -235,6 +246,8 @@ export class PlatformAddons extends pulumi.ComponentResource {
   readonly releases: Record<AddonName, k8s.helm.v3.Release>;
   /** Installed before every release: Kong and cert-manager need the kinds when they start. */
   readonly gatewayApiCrds: k8s.yaml.v2.ConfigFile;
+  /** CloudNativePG's backups go through it. */
+  readonly barmanCloudPlugin: k8s.yaml.v2.ConfigFile;
 
   constructor(name: string, args: PlatformAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('syskit:index:PlatformAddons', name, {}, opts);
@@ -269,6 +282,11 @@ export class PlatformAddons extends pulumi.ComponentResource {
       previous = current;
     }
     this.releases = releases;
+    this.barmanCloudPlugin = new k8s.yaml.v2.ConfigFile(
+      'barman-cloud-plugin',
+      { file: BARMAN_CLOUD_PLUGIN_RELEASE.manifest },
+      { parent: this, dependsOn: [releases['cert-manager'], releases['cloudnative-pg']] },
+    );
     new k8s.apiextensions.CustomResource(
       'opa-ext-authz-host',
       extAuthzHostEntry() as k8s.apiextensions.CustomResourceArgs,

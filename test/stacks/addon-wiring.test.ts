@@ -9,7 +9,7 @@ import { environments } from '../../environments';
 import { PLATFORM } from '../../constructs/platform';
 import { KONG_UNMANAGED_GATEWAY_CLASS, PlatformChart } from '../../constructs/platform-chart';
 import { KONG_SERVICE_UPSTREAM } from '../../constructs/service-workload';
-import { GATEWAY_API, PlatformAddons, addonValues } from '../../stacks/addons';
+import { BARMAN_CLOUD_PLUGIN_RELEASE, GATEWAY_API, PlatformAddons, addonValues } from '../../stacks/addons';
 import { parseFleet, resolve } from '../../model';
 import { crdsDir } from '../../scripts/crds';
 import { testApp } from '../cdk8s';
@@ -63,6 +63,16 @@ describe('add-ons that come up as configured', () => {
     expect(pinned).toContain(`gateway.networking.k8s.io/bundle-version: ${GATEWAY_API.version}`);
     expect(before('kong')).toContain('gateway-api-crds');
     expect(before('cert-manager')).toContain('gateway-api-crds');
+  });
+
+  it('installs the Barman Cloud plugin after cert-manager and the operator it extends', () => {
+    const plugin = recorded.find(
+      (r) => r.type === 'kubernetes:yaml/v2:ConfigFile' && r.name === 'barman-cloud-plugin',
+    );
+    expect(plugin?.inputs.file).toBe(BARMAN_CLOUD_PLUGIN_RELEASE.manifest);
+    expect([...before('barman-cloud-plugin')]).toEqual(
+      expect.arrayContaining(['cert-manager', 'cloudnative-pg']),
+    );
   });
 
   it('marks the GatewayClass unmanaged, the only kind Kong’s controller 3.x reconciles', () => {
