@@ -1,5 +1,6 @@
 import { UsageError, writeEnvironment } from '../synth/engine';
 import { synthesize } from '../synth/synthesize';
+import { writeCdk8sManifests } from './cdk8s-output';
 import { gitOpsFromFlags, gitOpsLayout } from './gitops';
 import { EXIT, type Io } from './io';
 import { FLEET_HELP, FLEET_OPTIONS, parse, planFromFlags } from './options';
@@ -24,7 +25,11 @@ ${FLEET_HELP}
   -q, --quiet             print only errors
 
 A (system, environment) whose inputs and toolkit are unchanged since the last run
-(see <out>/<env>/.syskit-cache.json) is not rendered again.`;
+(see <out>/<env>/.syskit-cache.json) is not rendered again.
+
+Run by "cdk8s synth" (CDK8S_OUTDIR set, no --out), it writes what cdk8s apps
+write: one <env>.k8s.yaml per environment in that folder. SYSKIT_ENV=<name>[,...]
+picks environments there, as --env does; "cdk8s synth --stdout" needs one.`;
 
 export async function synthCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {
@@ -41,8 +46,17 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
     io.out(SYNTH_HELP);
     return EXIT.ok;
   }
-  const { fleet, environments: selectedEnvs, systems: selectedSystems } = planFromFlags(values);
-  const outDir = values.out ?? 'dist';
+  const fromCdk8s = values.out === undefined && process.env.CDK8S_OUTDIR !== undefined;
+  const {
+    fleet,
+    environments: selectedEnvs,
+    systems: selectedSystems,
+  } = planFromFlags({
+    ...values,
+    env: values.env ?? (fromCdk8s ? process.env.SYSKIT_ENV?.split(',').filter(Boolean) : undefined),
+  });
+  const cdk8sOutdir = fromCdk8s ? process.env.CDK8S_OUTDIR : undefined;
+  const outDir = values.out ?? cdk8sOutdir ?? 'dist';
   const gitOps = gitOpsFromFlags(values, outDir);
   const partial = selectedSystems.length !== fleet.systems.length;
 
@@ -66,6 +80,10 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
     },
   });
   const rendered = selectedEnvs.map((env) => ({ env, files: result.files.get(env.name)! }));
+  if (cdk8sOutdir !== undefined && !gitOps) {
+    writeCdk8sManifests(cdk8sOutdir, rendered);
+    return EXIT.ok;
+  }
   for (const { env, files } of rendered) {
     writeEnvironment(outDir, env.name, gitOps ? gitOpsLayout(env, files, gitOps) : files, partial);
     if (!values.quiet) {
