@@ -30,6 +30,15 @@ export function topicName(namespace: string, topic: string): string {
   return `${namespace}.${topic}`;
 }
 
+/**
+ * Where a Kafka client finds its credentials in the pod, rendered by the Vault Agent (see
+ * kafka-client-certificate.ts): the private key, certificate and chain in one PEM file, and the
+ * CA chain that verifies the brokers.
+ */
+export const KAFKA_CLIENT_CERTIFICATE = 'kafka-client.pem';
+export const KAFKA_CA_CHAIN = 'kafka-ca.pem';
+const VAULT_SECRETS_DIR = '/vault/secrets';
+
 /** The Kafka principal of a workload, and the consumer group it may join: `<namespace>-<workload>`. */
 export function kafkaUserName(system: ResolvedSystem, workload: ResolvedWorkload): string {
   return `${system.namespace}-${workload.name}`;
@@ -46,7 +55,9 @@ export function kafkaUserName(system: ResolvedSystem, workload: ResolvedWorkload
  *   retention; with three or more replicas a write needs two in sync, so losing one broker
  *   loses no acknowledged message.
  * - One `KafkaUser` per workload that publishes or consumes, authenticated by a TLS client
- *   certificate the User Operator issues, with exactly the ACLs its declaration implies:
+ *   certificate Vault issues into the workload's pod (`tls-external`: the User Operator's own
+ *   certificate Secret would land in the Kafka namespace, out of the workload's reach), with
+ *   exactly the ACLs its declaration implies:
  *   Write and Describe on what it publishes, Read and Describe on what it consumes, and Read on
  *   its own consumer group. Topics of other systems are named by their namespace in this
  *   environment, so the ACL is the same string their owner's KafkaTopic creates.
@@ -88,7 +99,7 @@ export class EventTopics extends Construct {
         kind: 'KafkaUser',
         metadata: metadata(kafkaUserName(system, workload)),
         spec: {
-          authentication: { type: 'tls' },
+          authentication: { type: 'tls-external' },
           authorization: { type: 'simple', acls },
         },
       });
@@ -132,7 +143,8 @@ function aclsFor(system: ResolvedSystem, workload: ResolvedWorkload): Acl[] {
 /**
  * What a workload needs to find Kafka and its topics: since topic names carry the namespace,
  * the application reads them from the environment rather than hard-coding them. Variables:
- * `KAFKA_BOOTSTRAP_SERVERS`, `KAFKA_CLIENT_ID`, `KAFKA_GROUP_ID` (consumers), and one
+ * `KAFKA_BOOTSTRAP_SERVERS`, `KAFKA_CLIENT_ID`, `KAFKA_GROUP_ID` (consumers),
+ * `KAFKA_SSL_CERTIFICATE_FILE` and `KAFKA_SSL_CA_FILE` (the files the Vault Agent writes), and one
  * `KAFKA_TOPIC_<TOPIC>` per topic of its own system or `KAFKA_TOPIC_<SYSTEM>__<TOPIC>` per topic
  * of another.
  */
@@ -148,6 +160,8 @@ export function kafkaClientExtras(
     `${kafka.cluster}-kafka-bootstrap.${kafka.namespace}.svc:${PLATFORM_PORTS.kafkaTls}`,
   );
   env.set('KAFKA_CLIENT_ID', kafkaUserName(system, workload));
+  env.set('KAFKA_SSL_CERTIFICATE_FILE', `${VAULT_SECRETS_DIR}/${KAFKA_CLIENT_CERTIFICATE}`);
+  env.set('KAFKA_SSL_CA_FILE', `${VAULT_SECRETS_DIR}/${KAFKA_CA_CHAIN}`);
   if (workload.consumes.length > 0) env.set('KAFKA_GROUP_ID', kafkaUserName(system, workload));
   const topics = [
     ...workload.publishes.map((topic) => ({ system: system.name, topic })),

@@ -190,8 +190,23 @@ export const environmentSchema = z.strictObject({
       retentionHours: z.number().int().positive().default(24),
       /** Fewest partitions a topic may have here (consumer parallelism in production). @default 1 */
       minPartitions: z.number().int().min(1).default(1),
+      /**
+       * Mount of the Vault PKI engine that issues the workloads' Kafka client certificates; the
+       * Kafka cluster trusts its CA for clients. @default 'pki-kafka'
+       */
+      clientPki: z
+        .string()
+        .regex(/^[a-z0-9][-a-z0-9_/]*[a-z0-9]$/)
+        .default('pki-kafka'),
     })
-    .default({ cluster: 'events', namespace: 'kafka', replicas: 1, retentionHours: 24, minPartitions: 1 }),
+    .default({
+      cluster: 'events',
+      namespace: 'kafka',
+      replicas: 1,
+      retentionHours: 24,
+      minPartitions: 1,
+      clientPki: 'pki-kafka',
+    }),
   vault: z
     .strictObject({
       address: z.string().url().default('http://vault.vault.svc:8200'),
