@@ -1,4 +1,3 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   namespaceFor,
@@ -7,6 +6,17 @@ import {
   type ResolvedSystem,
   type ResolvedWorkload,
 } from '../model';
+import {
+  KafkaTopic,
+  KafkaUser,
+  KafkaUserSpecAuthenticationType,
+  KafkaUserSpecAuthorizationAclsOperations as Operation,
+  KafkaUserSpecAuthorizationAclsResourcePatternType,
+  KafkaUserSpecAuthorizationAclsResourceType,
+  KafkaUserSpecAuthorizationAclsType,
+  KafkaUserSpecAuthorizationType,
+  type KafkaUserSpecAuthorizationAcls,
+} from './imports/kafka.strimzi.io';
 import type { PodExtras } from './pod-extras';
 import { PLATFORM_PORTS } from './platform';
 
@@ -14,8 +24,6 @@ export interface EventTopicsProps {
   /** The system, resolved for one environment. */
   readonly system: ResolvedSystem;
 }
-
-const STRIMZI = 'kafka.strimzi.io/v1';
 
 /** The label Strimzi's operators use to pick the Kafka cluster a resource belongs to. */
 export const STRIMZI_CLUSTER_LABEL = 'strimzi.io/cluster';
@@ -75,9 +83,7 @@ export class EventTopics extends Construct {
 
     for (const topic of system.topics) {
       const name = topicName(system.namespace, topic.name);
-      new ApiObject(this, `topic-${topic.name}`, {
-        apiVersion: STRIMZI,
-        kind: 'KafkaTopic',
+      new KafkaTopic(this, `topic-${topic.name}`, {
         metadata: metadata(name),
         spec: {
           topicName: name,
@@ -94,48 +100,45 @@ export class EventTopics extends Construct {
     for (const workload of [...system.services, ...system.jobs]) {
       const acls = aclsFor(system, workload);
       if (acls.length === 0) continue;
-      new ApiObject(this, `user-${workload.name}`, {
-        apiVersion: STRIMZI,
-        kind: 'KafkaUser',
+      new KafkaUser(this, `user-${workload.name}`, {
         metadata: metadata(kafkaUserName(system, workload)),
         spec: {
-          authentication: { type: 'tls-external' },
-          authorization: { type: 'simple', acls },
+          authentication: { type: KafkaUserSpecAuthenticationType.TLS_HYPHEN_EXTERNAL },
+          authorization: { type: KafkaUserSpecAuthorizationType.SIMPLE, acls },
         },
       });
     }
   }
 }
 
-interface Acl {
-  readonly resource: {
-    readonly type: 'topic' | 'group';
-    readonly name: string;
-    readonly patternType: 'literal';
-  };
-  readonly operations: readonly string[];
-  readonly type: 'allow';
-}
+type Acl = KafkaUserSpecAuthorizationAcls;
 
 function aclsFor(system: ResolvedSystem, workload: ResolvedWorkload): Acl[] {
-  const acl = (type: 'topic' | 'group', name: string, operations: string[]): Acl => ({
-    resource: { type, name, patternType: 'literal' },
+  const acl = (type: 'topic' | 'group', name: string, operations: Operation[]): Acl => ({
+    resource: {
+      type:
+        type === 'topic'
+          ? KafkaUserSpecAuthorizationAclsResourceType.TOPIC
+          : KafkaUserSpecAuthorizationAclsResourceType.GROUP,
+      name,
+      patternType: KafkaUserSpecAuthorizationAclsResourcePatternType.LITERAL,
+    },
     operations,
-    type: 'allow',
+    type: KafkaUserSpecAuthorizationAclsType.ALLOW,
   });
   const acls = workload.publishes.map((t) =>
-    acl('topic', topicName(system.namespace, t), ['Write', 'Describe']),
+    acl('topic', topicName(system.namespace, t), [Operation.WRITE, Operation.DESCRIBE]),
   );
   if (workload.consumes.length > 0) {
     for (const ref of workload.consumes) {
       acls.push(
         acl('topic', topicName(namespaceFor(ref.system, system.environment), ref.topic), [
-          'Read',
-          'Describe',
+          Operation.READ,
+          Operation.DESCRIBE,
         ]),
       );
     }
-    acls.push(acl('group', kafkaUserName(system, workload), ['Read']));
+    acls.push(acl('group', kafkaUserName(system, workload), [Operation.READ]));
   }
   return acls;
 }

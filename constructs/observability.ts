@@ -1,6 +1,11 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ResolvedJob, ResolvedService, ResolvedSystem } from '../model';
+import {
+  PrometheusRule,
+  PrometheusRuleSpecGroupsRulesExpr,
+  ServiceMonitor,
+  ServiceMonitorSpecEndpointsScheme,
+} from './imports/monitoring.coreos.com';
 import { componentLabels, selectorLabels } from './labels';
 import type { PodExtras } from './pod-extras';
 
@@ -13,8 +18,6 @@ export interface SystemObservabilityProps {
    */
   readonly scrapeInterval?: string;
 }
-
-const MONITORING = 'monitoring.coreos.com/v1';
 
 /**
  * Where Prometheus finds the certificates of its own Istio sidecar, written there by the proxy
@@ -85,9 +88,7 @@ export class SystemObservability extends Construct {
     for (const service of system.services) {
       if (!service.metrics) continue;
       const port = service.metrics.port === service.port ? service.protocol : 'metrics';
-      new ApiObject(this, `monitor-${service.name}`, {
-        apiVersion: MONITORING,
-        kind: 'ServiceMonitor',
+      new ServiceMonitor(this, `monitor-${service.name}`, {
         metadata: { name: service.name, labels: componentLabels(service.name, service.version, 'service') },
         spec: {
           selector: { matchLabels: selectorLabels(service.name) },
@@ -98,7 +99,7 @@ export class SystemObservability extends Construct {
               interval,
               ...(mtls
                 ? {
-                    scheme: 'https',
+                    scheme: ServiceMonitorSpecEndpointsScheme.HTTPS,
                     tlsConfig: {
                       caFile: `${ISTIO_SCRAPE_CERTS_DIR}/root-cert.pem`,
                       certFile: `${ISTIO_SCRAPE_CERTS_DIR}/cert-chain.pem`,
@@ -106,18 +107,26 @@ export class SystemObservability extends Construct {
                       insecureSkipVerify: true,
                     },
                   }
-                : { scheme: 'http' }),
+                : { scheme: ServiceMonitorSpecEndpointsScheme.HTTP }),
             },
           ],
         },
       });
     }
 
-    new ApiObject(this, 'Alerts', {
-      apiVersion: MONITORING,
-      kind: 'PrometheusRule',
+    new PrometheusRule(this, 'Alerts', {
       metadata: { name: `${system.name}-alerts` },
-      spec: { groups: [{ name: `${system.name}.availability`, rules: alertRules(system) }] },
+      spec: {
+        groups: [
+          {
+            name: `${system.name}.availability`,
+            rules: alertRules(system).map((r) => ({
+              ...r,
+              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
+            })),
+          },
+        ],
+      },
     });
   }
 }

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { MANAGED_BY, LABELS, type Environment } from '../model';
 import { GatekeeperPolicies } from './gatekeeper-policies';
 import { IDENTITY_PROVIDER_CONSUMER } from './gateway-routes';
+import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from './imports/security.istio.io';
 import { PLATFORM, PLATFORM_NAMESPACES } from './platform';
 import type { PolicyRule } from '../policies/catalog';
 
@@ -158,11 +159,9 @@ export class PlatformChart extends Chart {
     }
 
     if (env.mesh.provider === 'istio') {
-      new ApiObject(this, 'mesh-mtls', {
-        apiVersion: 'security.istio.io/v1',
-        kind: 'PeerAuthentication',
+      new PeerAuthentication(this, 'mesh-mtls', {
         metadata: { name: 'default', namespace: PLATFORM.mesh.istioNamespace },
-        spec: { mtls: { mode: env.mesh.mtls } },
+        spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[env.mesh.mtls] } },
       });
     }
 
