@@ -1,6 +1,8 @@
 import { crdsDir as upstreamCrdsDir } from '../scripts/crds';
 import { destroy, preview, up, type StackOptions } from '../stacks/automation';
 import { UsageError } from '../synth/engine';
+import { PROJECT_ROOT } from '../synth/load';
+import { readStackSettings, stackSettings, stackTags, type StackSettings } from '../stacks/stack-config';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -45,12 +47,20 @@ const HELP = {
   destroy: deployHelp('destroy', "Deletes everything the environment's stack applied."),
 };
 
-export function stackOptions(values: Record<string, unknown>, io: Io): Promise<StackOptions> {
+/**
+ * The stack's options: the flags, then what `Pulumi.<stack>.yaml` says (the file `pulumi up`
+ * reads), then the defaults of Pulumi.yaml's config schema.
+ */
+export function stackOptions(
+  values: Record<string, unknown>,
+  io: Io,
+  settings: StackSettings = stackSettings(() => undefined, 'defaults'),
+): Promise<StackOptions> {
   const options: StackOptions = {
-    kubeconfig: values.kubeconfig as string | undefined,
-    context: values.context as string | undefined,
-    skipAwait: values['skip-await'] === true,
-    constraints: values['no-constraints'] !== true,
+    kubeconfig: (values.kubeconfig as string | undefined) ?? settings.kubeconfig,
+    context: (values.context as string | undefined) ?? settings.context,
+    skipAwait: values['skip-await'] === true || settings.skipAwait,
+    constraints: values['no-constraints'] !== true && settings.constraints,
     onOutput: values.quiet ? undefined : (text) => io.err(text.replace(/\n$/, '')),
   };
   if (values['install-crds'] !== true) return Promise.resolve(options);
@@ -74,7 +84,12 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
     if (!values.env) throw new UsageError(`syskit ${verb} needs --env <name>`);
     const { fleet, environments } = planFromFlags(values);
     const environment = environments[0];
-    const options = { ...(await stackOptions(values, io)), systems: values.system };
+    const settings = stackSettingsOf(environment.name);
+    const options = {
+      ...(await stackOptions(values, io, settings)),
+      systems: values.system,
+      tags: stackTags(environment.name, settings),
+    };
     if (verb === 'destroy') {
       io.out(`${environment.name}: destroyed (${await destroy(fleet, environment, options)})`);
       return EXIT.ok;
@@ -85,4 +100,13 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
     for (const url of result.outputs.urls) io.out(`  ${url}`);
     return EXIT.ok;
   };
+}
+
+/** The stack's settings file, with its problems as usage errors (they are the user's to fix). */
+function stackSettingsOf(environment: string): StackSettings {
+  try {
+    return readStackSettings(PROJECT_ROOT, environment);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

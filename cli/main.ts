@@ -30,6 +30,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./impact')).impactCommand,
     summary: 'the blast radius of a service or system: callers, routes, consumers, owners',
   },
+  catalog: {
+    load: async () => (await import('./catalog')).catalogCommand,
+    summary: 'write the systems as Backstage catalog entities',
+  },
   preview: {
     load: async () => (await import('./deploy')).deployCommand('preview'),
     summary: 'show what applying an environment would change',

@@ -2,6 +2,8 @@ import { UsageError, writeRun } from '../synth/engine';
 import { OutputBusyError } from '../synth/errors';
 import { DEFAULT_LOCK_WAIT_MS, OutputFolder } from '../synth/output';
 import { synthesize } from '../synth/synthesize';
+import { writeCdk8sManifests } from './cdk8s-output';
+import { gitOpsFromFlags, gitOpsLayout } from './gitops';
 import { EXIT, type Io } from './io';
 import { FLEET_HELP, FLEET_OPTIONS, parse, planFromFlags } from './options';
 
@@ -19,11 +21,21 @@ ${FLEET_HELP}
   --force                 render everything, ignoring the hashes of the previous run
   --wait <seconds>        how long to wait while another run writes <out>
                           (default: ${DEFAULT_LOCK_WAIT_MS / 1000}; 0 = fail at once)
+  --gitops argocd|flux    lay each environment out for a GitOps tool: a kustomization.yaml
+                          per folder, one folder per stage of the apply order, and Argo CD
+                          Applications (an ApplicationSet on several clusters) or Flux
+                          Kustomizations in <out>/<env>/argocd|flux/
+  --repo <url>            Git repository the output is committed to (default: remote origin)
+  --revision <ref>        branch, tag or commit to follow (default: Argo CD HEAD, Flux main)
   -q, --quiet             print only errors
 
 A (system, environment) whose inputs and toolkit are unchanged since the last run,
 and whose files still hold what syskit wrote, is not rendered again
-(see <out>/.syskit-cache/<env>.json).`;
+(see <out>/.syskit-cache/<env>.json).
+
+Run by "cdk8s synth" (CDK8S_OUTDIR set, no --out), it writes what cdk8s apps
+write: one <env>.k8s.yaml per environment in that folder. SYSKIT_ENV=<name>[,...]
+picks environments there, as --env does; "cdk8s synth --stdout" needs one.`;
 
 export async function synthCommand(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {
@@ -32,20 +44,44 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
     jobs: { type: 'string' },
     force: { type: 'boolean' },
     wait: { type: 'string' },
+    gitops: { type: 'string' },
+    repo: { type: 'string' },
+    revision: { type: 'string' },
     quiet: { type: 'boolean', short: 'q' },
   });
   if (values.help) {
     io.out(SYNTH_HELP);
     return EXIT.ok;
   }
-  const outDir = values.out ?? 'dist';
+  const fromCdk8s = values.out === undefined && process.env.CDK8S_OUTDIR !== undefined;
+  const cdk8sOutdir = fromCdk8s ? process.env.CDK8S_OUTDIR : undefined;
+  const outDir = values.out ?? cdk8sOutdir ?? 'dist';
   const jobs = wholeNumber('--jobs', values.jobs, 1);
   const waitSeconds = wholeNumber('--wait', values.wait, 0);
-  // Refuse an output folder that is not syskit's before spending time on rendering.
-  OutputFolder.check(outDir);
+  const gitOps = gitOpsFromFlags(values, outDir);
+  const cdk8sFiles = cdk8sOutdir !== undefined && !gitOps;
+  // Refuse an output folder that is not syskit's before spending time on rendering. cdk8s owns
+  // its own output folder and expects plain <env>.k8s.yaml files there.
+  if (!cdk8sFiles) OutputFolder.check(outDir);
 
-  const { fleet, environments: selectedEnvs, systems: selectedSystems } = planFromFlags(values);
+  const {
+    fleet,
+    environments: selectedEnvs,
+    systems: selectedSystems,
+  } = planFromFlags({
+    ...values,
+    env: values.env ?? (fromCdk8s ? process.env.SYSKIT_ENV?.split(',').filter(Boolean) : undefined),
+  });
   const partial = selectedSystems.length !== fleet.systems.length;
+
+  if (cdk8sFiles) {
+    const result = await synthesize(fleet, selectedEnvs, selectedSystems, { jobs });
+    writeCdk8sManifests(
+      cdk8sOutdir,
+      selectedEnvs.map((env) => ({ env, files: result.files.get(env.name)! })),
+    );
+    return EXIT.ok;
+  }
 
   let folder: OutputFolder;
   try {
@@ -64,7 +100,8 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
     let shown = 0;
     const result = await synthesize(fleet, selectedEnvs, selectedSystems, {
       jobs,
-      cacheFrom: values.force ? undefined : folder.current,
+      // A GitOps layout moves files into stage folders, so nothing is reused from the previous run.
+      cacheFrom: values.force || gitOps ? undefined : folder.current,
       onProgress: (done, total) => {
         const step = Math.floor((done * 10) / total);
         if (!values.quiet && total >= 100 && step > shown) {
@@ -76,14 +113,17 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
     if (!values.quiet) {
       for (const w of result.warnings) io.err(`syskit: warning: ${outDir}/${w.path}: ${w.message}`);
     }
-    writeRun(folder, result.files, { partial, keepOtherEnvironments: values.env !== undefined });
+    const files = gitOps
+      ? new Map(selectedEnvs.map((env) => [env.name, gitOpsLayout(env, result.files.get(env.name)!, gitOps)]))
+      : result.files;
+    writeRun(folder, files, { partial, keepOtherEnvironments: values.env !== undefined });
     if (!values.quiet) {
       for (const env of selectedEnvs) {
         const files = result.files.get(env.name)!;
         const objects = files.reduce((n, f) => n + f.objects, 0);
         const systems = files.filter((f) => f.system !== undefined).length;
         io.out(
-          `${env.name}: ${systems} system${systems === 1 ? '' : 's'} and the platform, ${objects} objects -> ${outDir}/${env.name}/`,
+          `${env.name}: ${systems} system${systems === 1 ? '' : 's'} and the platform, ${objects} objects -> ${outDir}/${env.name}/${gitOps ? ` (${gitOps.tool} in ${outDir}/${env.name}/${gitOps.tool}/)` : ''}`,
         );
       }
       if (result.reused > 0) {

@@ -1,7 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ResolvedDatabase, ResolvedSystem } from '../model';
-import { databaseBootstrapSql, databaseName, poolerName } from './database-access';
+import { databaseBootstrapSql, databaseName, groupRoleName, poolerName } from './database-access';
 import { componentLabels } from './labels';
 import { DATABASE_POD_LABEL, POOLER_POD_LABEL } from './network-policies';
 
@@ -12,11 +12,14 @@ export interface SystemDatabaseProps {
 
 const CNPG = 'postgresql.cnpg.io/v1';
 const MONITORING = 'monitoring.coreos.com/v1';
+const BARMAN_CLOUD = 'barmancloud.cnpg.io/v1';
+/** The Barman Cloud plugin's name, as Clusters and ScheduledBackups refer to it. */
+export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 
 /**
  * PostgreSQL image per major version, pinned to a minor release so that every environment runs
- * the same server until someone bumps it here. The `system` flavour is the one that ships the
- * barman-cloud tools the operator's in-tree object store backups run.
+ * the same server until someone bumps it here. Backups run in the Barman Cloud plugin's
+ * sidecar, which brings its own barman-cloud tools.
  */
 export const POSTGRES_IMAGES: Readonly<Record<string, string>> = {
   '15': 'ghcr.io/cloudnative-pg/postgresql:15.19-system-trixie',
@@ -65,8 +68,9 @@ export const BACKUP_CREDENTIAL_KEYS = {
 } as const;
 
 /**
- * A system's PostgreSQL, run by CloudNativePG: a `Cluster` sized per environment, with object
- * store backups and a daily `ScheduledBackup` where the environment keeps backups, a PgBouncer
+ * A system's PostgreSQL, run by CloudNativePG: a `Cluster` sized per environment, with backups
+ * through the Barman Cloud plugin (an `ObjectStore` and a daily `ScheduledBackup`) where the
+ * environment keeps backups, its group roles under `managed.roles`, a PgBouncer
  * `Pooler` where it pools, the declared extensions through a `Database`, and `PodMonitor`s for
  * the operator's metrics exporter (the `Cluster`'s own `enablePodMonitor` is deprecated in 1.30).
  *
@@ -136,29 +140,47 @@ export class SystemDatabase extends Construct {
           labels: { ...system.labels, ...meshOptOut.labels },
           annotations: meshOptOut.annotations,
         },
-        backup: backup
-          ? {
-              barmanObjectStore: {
-                // One folder per namespace: two clusters must never archive into the same path,
-                // and an ephemeral environment's cluster has the same name as its base's.
-                destinationPath: `${backup.destinationPath.replace(/\/*$/, '')}/${system.namespace}`,
-                endpointURL: backup.endpointUrl,
-                s3Credentials: {
-                  accessKeyId: { name: backup.credentialsSecret, key: BACKUP_CREDENTIAL_KEYS.accessKeyId },
-                  secretAccessKey: {
-                    name: backup.credentialsSecret,
-                    key: BACKUP_CREDENTIAL_KEYS.secretAccessKey,
-                  },
-                },
-                wal: { compression: 'gzip' },
-                data: { compression: 'gzip' },
+        // Roles as declarations the operator keeps converging, also after bootstrap: the group
+        // roles Vault's dynamic users join (the bootstrap SQL creates them once to grant on them).
+        managed: { roles: managedRoles(system) },
+        // WAL archiving and base backups through the Barman Cloud plugin (the in-tree
+        // barmanObjectStore is deprecated in CloudNativePG 1.30 and removed in 1.31).
+        plugins: backup
+          ? [
+              {
+                name: BARMAN_CLOUD_PLUGIN,
+                isWALArchiver: true,
+                parameters: { barmanObjectName: db.clusterName },
               },
-              retentionPolicy: `${backup.retentionDays}d`,
-            }
+            ]
           : undefined,
       },
     });
-
+    if (backup) {
+      new ApiObject(this, 'ObjectStore', {
+        apiVersion: BARMAN_CLOUD,
+        kind: 'ObjectStore',
+        metadata: { name: db.clusterName },
+        spec: {
+          configuration: {
+            // One folder per namespace: two clusters must never archive into the same path,
+            // and an ephemeral environment's cluster has the same name as its base's.
+            destinationPath: `${backup.destinationPath.replace(/\/*$/, '')}/${system.namespace}`,
+            endpointURL: backup.endpointUrl,
+            s3Credentials: {
+              accessKeyId: { name: backup.credentialsSecret, key: BACKUP_CREDENTIAL_KEYS.accessKeyId },
+              secretAccessKey: {
+                name: backup.credentialsSecret,
+                key: BACKUP_CREDENTIAL_KEYS.secretAccessKey,
+              },
+            },
+            wal: { compression: 'gzip' },
+            data: { compression: 'gzip' },
+          },
+          retentionPolicy: `${backup.retentionDays}d`,
+        },
+      });
+    }
     if (db.extensions.length > 0) {
       // A Database resource manages extensions declaratively, also ones added after bootstrap.
       new ApiObject(this, 'Database', {
@@ -183,7 +205,8 @@ export class SystemDatabase extends Construct {
         spec: {
           cluster: { name: db.clusterName },
           schedule: BACKUP_SCHEDULE,
-          method: 'barmanObjectStore',
+          method: 'plugin',
+          pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
           immediate: true,
           backupOwnerReference: 'self',
         },
@@ -242,6 +265,28 @@ export class SystemDatabase extends Construct {
       });
     }
   }
+}
+
+/** The group roles of a system's database: read-only, and read-write on top of it. */
+function managedRoles(system: ResolvedSystem): Record<string, unknown>[] {
+  const ro = groupRoleName(system, 'readonly');
+  return [
+    {
+      name: ro,
+      ensure: 'present',
+      login: false,
+      inherit: true,
+      comment: 'read-only access, granted to Vault users',
+    },
+    {
+      name: groupRoleName(system, 'readwrite'),
+      ensure: 'present',
+      login: false,
+      inherit: true,
+      inRoles: [ro],
+      comment: 'read-write access, granted to Vault users',
+    },
+  ];
 }
 
 function parametersFor(db: ResolvedDatabase): Record<string, string> {

@@ -1,4 +1,3 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   namespaceFor,
@@ -8,6 +7,17 @@ import {
   type ResolvedSystem,
   type ResolvedWorkload,
 } from '../model';
+import {
+  KafkaTopic,
+  KafkaUser,
+  KafkaUserSpecAuthenticationType,
+  KafkaUserSpecAuthorizationAclsOperations as Operation,
+  KafkaUserSpecAuthorizationAclsResourcePatternType,
+  KafkaUserSpecAuthorizationAclsResourceType,
+  KafkaUserSpecAuthorizationAclsType,
+  KafkaUserSpecAuthorizationType,
+  type KafkaUserSpecAuthorizationAcls,
+} from './imports/kafka.strimzi.io';
 import type { PodExtras } from './pod-extras';
 import { PLATFORM_PORTS } from './platform';
 
@@ -15,8 +25,6 @@ export interface EventTopicsProps {
   /** The system, resolved for one environment. */
   readonly system: ResolvedSystem;
 }
-
-const STRIMZI = 'kafka.strimzi.io/v1';
 
 /** The label Strimzi's operators use to pick the Kafka cluster a resource belongs to. */
 export const STRIMZI_CLUSTER_LABEL = 'strimzi.io/cluster';
@@ -30,6 +38,15 @@ export const STRIMZI_CLUSTER_LABEL = 'strimzi.io/cluster';
 export function topicName(namespace: string, topic: string): string {
   return `${namespace}.${topic}`;
 }
+
+/**
+ * Where a Kafka client finds its credentials in the pod, rendered by the Vault Agent (see
+ * kafka-client-certificate.ts): the private key, certificate and chain in one PEM file, and the
+ * CA chain that verifies the brokers.
+ */
+export const KAFKA_CLIENT_CERTIFICATE = 'kafka-client.pem';
+export const KAFKA_CA_CHAIN = 'kafka-ca.pem';
+const VAULT_SECRETS_DIR = '/vault/secrets';
 
 /** The Kafka principal of a workload, and the consumer group it may join: `<namespace>-<workload>`. */
 export function kafkaUserName(system: ResolvedSystem, workload: ResolvedWorkload): string {
@@ -47,7 +64,9 @@ export function kafkaUserName(system: ResolvedSystem, workload: ResolvedWorkload
  *   retention; with three or more replicas a write needs two in sync, so losing one broker
  *   loses no acknowledged message.
  * - One `KafkaUser` per workload that publishes or consumes, authenticated by a TLS client
- *   certificate the User Operator issues, with exactly the ACLs its declaration implies:
+ *   certificate Vault issues into the workload's pod (`tls-external`: the User Operator's own
+ *   certificate Secret would land in the Kafka namespace, out of the workload's reach), with
+ *   exactly the ACLs its declaration implies:
  *   Write and Describe on what it publishes, Read and Describe on what it consumes, and Read on
  *   its own consumer group. Topics of other systems are named by their namespace in this
  *   environment, so the ACL is the same string their owner's KafkaTopic creates.
@@ -65,9 +84,7 @@ export class EventTopics extends Construct {
 
     for (const topic of system.topics) {
       const name = topicName(system.namespace, topic.name);
-      new ApiObject(this, `topic-${topic.name}`, {
-        apiVersion: STRIMZI,
-        kind: 'KafkaTopic',
+      new KafkaTopic(this, `topic-${topic.name}`, {
         metadata: metadata(name),
         spec: {
           topicName: name,
@@ -84,48 +101,45 @@ export class EventTopics extends Construct {
     for (const workload of [...system.services, ...system.jobs]) {
       const acls = aclsFor(system, workload);
       if (acls.length === 0) continue;
-      new ApiObject(this, `user-${workload.name}`, {
-        apiVersion: STRIMZI,
-        kind: 'KafkaUser',
+      new KafkaUser(this, `user-${workload.name}`, {
         metadata: metadata(kafkaUserName(system, workload)),
         spec: {
-          authentication: { type: 'tls' },
-          authorization: { type: 'simple', acls },
+          authentication: { type: KafkaUserSpecAuthenticationType.TLS_HYPHEN_EXTERNAL },
+          authorization: { type: KafkaUserSpecAuthorizationType.SIMPLE, acls },
         },
       });
     }
   }
 }
 
-interface Acl {
-  readonly resource: {
-    readonly type: 'topic' | 'group';
-    readonly name: string;
-    readonly patternType: 'literal';
-  };
-  readonly operations: readonly string[];
-  readonly type: 'allow';
-}
+type Acl = KafkaUserSpecAuthorizationAcls;
 
 function aclsFor(system: ResolvedSystem, workload: ResolvedWorkload): Acl[] {
-  const acl = (type: 'topic' | 'group', name: string, operations: string[]): Acl => ({
-    resource: { type, name, patternType: 'literal' },
+  const acl = (type: 'topic' | 'group', name: string, operations: Operation[]): Acl => ({
+    resource: {
+      type:
+        type === 'topic'
+          ? KafkaUserSpecAuthorizationAclsResourceType.TOPIC
+          : KafkaUserSpecAuthorizationAclsResourceType.GROUP,
+      name,
+      patternType: KafkaUserSpecAuthorizationAclsResourcePatternType.LITERAL,
+    },
     operations,
-    type: 'allow',
+    type: KafkaUserSpecAuthorizationAclsType.ALLOW,
   });
   const acls = workload.publishes.map((t) =>
-    acl('topic', topicName(system.namespace, t), ['Write', 'Describe']),
+    acl('topic', topicName(system.namespace, t), [Operation.WRITE, Operation.DESCRIBE]),
   );
   if (workload.consumes.length > 0) {
     for (const ref of workload.consumes) {
       acls.push(
         acl('topic', topicName(namespaceFor(ref.system, system.environment), ref.topic), [
-          'Read',
-          'Describe',
+          Operation.READ,
+          Operation.DESCRIBE,
         ]),
       );
     }
-    acls.push(acl('group', kafkaUserName(system, workload), ['Read']));
+    acls.push(acl('group', kafkaUserName(system, workload), [Operation.READ]));
   }
   return acls;
 }
@@ -133,7 +147,8 @@ function aclsFor(system: ResolvedSystem, workload: ResolvedWorkload): Acl[] {
 /**
  * What a workload needs to find Kafka and its topics: since topic names carry the namespace,
  * the application reads them from the environment rather than hard-coding them. Variables:
- * `KAFKA_BOOTSTRAP_SERVERS`, `KAFKA_CLIENT_ID`, `KAFKA_GROUP_ID` (consumers), and one
+ * `KAFKA_BOOTSTRAP_SERVERS`, `KAFKA_CLIENT_ID`, `KAFKA_GROUP_ID` (consumers),
+ * `KAFKA_SSL_CERTIFICATE_FILE` and `KAFKA_SSL_CA_FILE` (the files the Vault Agent writes), and one
  * `KAFKA_TOPIC_<TOPIC>` per topic of its own system or `KAFKA_TOPIC_<SYSTEM>__<TOPIC>` per topic
  * of another.
  */
@@ -149,6 +164,8 @@ export function kafkaClientExtras(
     `${kafka.cluster}-kafka-bootstrap.${kafka.namespace}.svc:${PLATFORM_PORTS.kafkaTls}`,
   );
   env.set('KAFKA_CLIENT_ID', kafkaUserName(system, workload));
+  env.set('KAFKA_SSL_CERTIFICATE_FILE', `${VAULT_SECRETS_DIR}/${KAFKA_CLIENT_CERTIFICATE}`);
+  env.set('KAFKA_SSL_CA_FILE', `${VAULT_SECRETS_DIR}/${KAFKA_CA_CHAIN}`);
   if (workload.consumes.length > 0) env.set('KAFKA_GROUP_ID', kafkaUserName(system, workload));
   const topics = [
     ...workload.publishes.map((topic) => ({ system: system.name, topic })),

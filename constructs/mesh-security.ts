@@ -1,5 +1,12 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import {
+  AuthorizationPolicy,
+  AuthorizationPolicySpecAction,
+  PeerAuthentication,
+  PeerAuthenticationSpecMtlsMode,
+  type AuthorizationPolicySpecRules,
+} from './imports/security.istio.io';
 import type { Endpoint, ResolvedService, ResolvedSystem } from '../model';
 import { selectorLabels } from './labels';
 import { authzClients, OPA_AUTHORIZER } from './opa-authorizer';
@@ -35,49 +42,29 @@ export class MeshSecurity extends Construct {
 
   private istio(system: ResolvedSystem): void {
     const mtls = system.environment.mesh.mtls;
-    new ApiObject(this, 'peer-authentication', {
-      apiVersion: 'security.istio.io/v1',
-      kind: 'PeerAuthentication',
+    new PeerAuthentication(this, 'peer-authentication', {
       metadata: { name: 'default' },
-      spec: { mtls: { mode: mtls } },
+      spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[mtls] } },
     });
-    new ApiObject(this, 'deny-all', {
-      apiVersion: 'security.istio.io/v1',
-      kind: 'AuthorizationPolicy',
-      metadata: { name: 'deny-all' },
-      spec: {},
-    });
+    new AuthorizationPolicy(this, 'deny-all', { metadata: { name: 'deny-all' }, spec: {} });
     for (const service of system.services) {
-      // Prometheus scrapes from outside the mesh; its port alone accepts plaintext.
-      if (service.metrics && service.metrics.port !== service.port && mtls === 'STRICT') {
-        new ApiObject(this, `${service.name}-peer-authentication`, {
-          apiVersion: 'security.istio.io/v1',
-          kind: 'PeerAuthentication',
-          metadata: { name: `${service.name}-metrics` },
+      const rules = istioRules(service);
+      if (rules.length > 0) {
+        new AuthorizationPolicy(this, `${service.name}-allow`, {
+          metadata: { name: `${service.name}-allow` },
           spec: {
             selector: { matchLabels: selectorLabels(service.name) },
-            mtls: { mode: 'STRICT' },
-            portLevelMtls: { [String(service.metrics.port)]: { mode: 'PERMISSIVE' } },
+            action: AuthorizationPolicySpecAction.ALLOW,
+            rules,
           },
         });
       }
-      const rules = istioRules(service);
-      if (rules.length > 0) {
-        new ApiObject(this, `${service.name}-allow`, {
-          apiVersion: 'security.istio.io/v1',
-          kind: 'AuthorizationPolicy',
-          metadata: { name: `${service.name}-allow` },
-          spec: { selector: { matchLabels: selectorLabels(service.name) }, action: 'ALLOW', rules },
-        });
-      }
       if (service.authz) {
-        new ApiObject(this, `${service.name}-opa`, {
-          apiVersion: 'security.istio.io/v1',
-          kind: 'AuthorizationPolicy',
+        new AuthorizationPolicy(this, `${service.name}-opa`, {
           metadata: { name: `${service.name}-opa` },
           spec: {
             selector: { matchLabels: selectorLabels(service.name) },
-            action: 'CUSTOM',
+            action: AuthorizationPolicySpecAction.CUSTOM,
             provider: { name: system.environment.mesh.extAuthzProvider },
             rules: [{ to: [{ operation: { ports: [String(service.port)] } }] }],
           },
@@ -87,13 +74,11 @@ export class MeshSecurity extends Construct {
     const clients = authzClients(system);
     if (clients.length > 0) {
       // The checks come from the clients' sidecars, under the clients' own identities.
-      new ApiObject(this, `${OPA_AUTHORIZER.name}-allow`, {
-        apiVersion: 'security.istio.io/v1',
-        kind: 'AuthorizationPolicy',
+      new AuthorizationPolicy(this, `${OPA_AUTHORIZER.name}-allow`, {
         metadata: { name: `${OPA_AUTHORIZER.name}-allow` },
         spec: {
           selector: { matchLabels: selectorLabels(OPA_AUTHORIZER.name) },
-          action: 'ALLOW',
+          action: AuthorizationPolicySpecAction.ALLOW,
           rules: [
             {
               from: [
@@ -161,6 +146,12 @@ export class MeshSecurity extends Construct {
 }
 
 /** SPIFFE-style principal Istio gives a workload: trust domain, namespace, service account. */
+/** The identity Prometheus scrapes with (the add-ons stack names its service account so). */
+const PROMETHEUS = {
+  namespace: PLATFORM.monitoring.namespace,
+  serviceAccount: PLATFORM.monitoring.prometheusServiceAccount,
+};
+
 export function istioPrincipal(ep: Pick<Endpoint, 'namespace' | 'serviceAccount'>): string {
   return `cluster.local/ns/${ep.namespace}/sa/${ep.serviceAccount}`;
 }
@@ -169,9 +160,9 @@ function linkerdIdentity(ep: Pick<Endpoint, 'namespace' | 'serviceAccount'>): st
   return `${ep.serviceAccount}.${ep.namespace}.serviceaccount.identity.linkerd.cluster.local`;
 }
 
-function istioRules(service: ResolvedService): Record<string, unknown>[] {
+function istioRules(service: ResolvedService): AuthorizationPolicySpecRules[] {
   const port = String(service.port);
-  const rules: Record<string, unknown>[] = [];
+  const rules: AuthorizationPolicySpecRules[] = [];
   if (service.callers.length > 0) {
     rules.push({
       from: [{ source: { principals: service.callers.map(istioPrincipal) } }],
@@ -197,8 +188,11 @@ function istioRules(service: ResolvedService): Record<string, unknown>[] {
       ],
     });
   }
+  // Only Prometheus reads metrics: its sidecar's certificate carries its service account, as
+  // every caller's does (a rule without `from` would let every workload in the mesh read them).
   if (service.metrics)
     rules.push({
+      from: [{ source: { principals: [istioPrincipal(PROMETHEUS)] } }],
       to: [{ operation: { ports: [String(service.metrics.port)], paths: [service.metrics.path] } }],
     });
   return rules;

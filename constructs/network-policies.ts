@@ -2,6 +2,7 @@ import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { Endpoint, ResolvedService, ResolvedSystem, ResolvedWorkload } from '../model';
 import { selectorLabels } from './labels';
+import { needsVault } from './vault-policy';
 import { authzClients, OPA_AUTHORIZER } from './opa-authorizer';
 import { PLATFORM, PLATFORM_PORTS } from './platform';
 
@@ -87,7 +88,7 @@ export class SystemNetworkPolicies extends Construct {
     if (workload.publishes.length > 0 || workload.consumes.length > 0) {
       rules.push({ to: [namespace(env.kafka.namespace)], ports: [tcp(PLATFORM_PORTS.kafkaTls)] });
     }
-    if (workload.secrets.length > 0 || workload.database) {
+    if (needsVault(workload)) {
       rules.push({ to: [namespace(env.vault.namespace)], ports: [tcp(PLATFORM_PORTS.vault)] });
     }
     rules.push({ to: [namespace(env.telemetry.namespace)], ports: [tcp(PLATFORM_PORTS.otlpGrpc)] });

@@ -1,6 +1,11 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ResolvedJob, ResolvedService, ResolvedSystem } from '../model';
+import {
+  PrometheusRule,
+  PrometheusRuleSpecGroupsRulesExpr,
+  ServiceMonitor,
+  ServiceMonitorSpecEndpointsScheme,
+} from './imports/monitoring.coreos.com';
 import { componentLabels, selectorLabels } from './labels';
 import type { PodExtras } from './pod-extras';
 
@@ -13,8 +18,6 @@ export interface SystemObservabilityProps {
    */
   readonly scrapeInterval?: string;
 }
-
-const MONITORING = 'monitoring.coreos.com/v1';
 
 /**
  * Where Prometheus finds the certificates of its own Istio sidecar, written there by the proxy
@@ -63,9 +66,10 @@ export function telemetryExtras(system: ResolvedSystem, workload: ResolvedServic
  * Under Istio with STRICT mTLS a plain-HTTP scrape from outside the mesh is refused. Rather than
  * opening the metrics port to plaintext (PERMISSIVE), the scrape presents the certificate of
  * Prometheus's own Istio sidecar (written to /etc/prom-certs, Istio's documented setup), which
- * is what STRICT checks. Istio certificates name SPIFFE identities, not hostnames, so Prometheus
- * does not verify the target's certificate, as in Istio's own example. Elsewhere (Linkerd,
- * PERMISSIVE) the scrape is plain HTTP.
+ * is what STRICT checks and what the metrics port's authorization names (Prometheus's identity
+ * only, also under PERMISSIVE). Istio certificates name SPIFFE identities, not hostnames, so
+ * Prometheus does not verify the target's certificate, as in Istio's own example. Under Linkerd
+ * the scrape is plain HTTP.
  *
  * The 5xx alert reads the OpenTelemetry HTTP server metric
  * (`http_server_request_duration_seconds_count` with `http_response_status_code`), which the
@@ -77,14 +81,14 @@ export class SystemObservability extends Construct {
     const system = props.system;
     const interval = props.scrapeInterval ?? '30s';
     const env = system.environment;
-    const mtls = env.mesh.provider === 'istio' && env.mesh.mtls === 'STRICT';
+    // Under Istio the scrape always presents Prometheus's mesh certificate: STRICT refuses
+    // plaintext, and the metrics port admits Prometheus's identity only, which plaintext lacks.
+    const mtls = env.mesh.provider === 'istio';
 
     for (const service of system.services) {
       if (!service.metrics) continue;
       const port = service.metrics.port === service.port ? service.protocol : 'metrics';
-      new ApiObject(this, `monitor-${service.name}`, {
-        apiVersion: MONITORING,
-        kind: 'ServiceMonitor',
+      new ServiceMonitor(this, `monitor-${service.name}`, {
         metadata: { name: service.name, labels: componentLabels(service.name, service.version, 'service') },
         spec: {
           selector: { matchLabels: selectorLabels(service.name) },
@@ -95,7 +99,7 @@ export class SystemObservability extends Construct {
               interval,
               ...(mtls
                 ? {
-                    scheme: 'https',
+                    scheme: ServiceMonitorSpecEndpointsScheme.HTTPS,
                     tlsConfig: {
                       caFile: `${ISTIO_SCRAPE_CERTS_DIR}/root-cert.pem`,
                       certFile: `${ISTIO_SCRAPE_CERTS_DIR}/cert-chain.pem`,
@@ -103,18 +107,26 @@ export class SystemObservability extends Construct {
                       insecureSkipVerify: true,
                     },
                   }
-                : { scheme: 'http' }),
+                : { scheme: ServiceMonitorSpecEndpointsScheme.HTTP }),
             },
           ],
         },
       });
     }
 
-    new ApiObject(this, 'Alerts', {
-      apiVersion: MONITORING,
-      kind: 'PrometheusRule',
+    new PrometheusRule(this, 'Alerts', {
       metadata: { name: `${system.name}-alerts` },
-      spec: { groups: [{ name: `${system.name}.availability`, rules: alertRules(system) }] },
+      spec: {
+        groups: [
+          {
+            name: `${system.name}.availability`,
+            rules: alertRules(system).map((r) => ({
+              ...r,
+              expr: PrometheusRuleSpecGroupsRulesExpr.fromString(r.expr),
+            })),
+          },
+        ],
+      },
     });
   }
 }

@@ -5,6 +5,7 @@ import { MANAGED_BY, LABELS, PLATFORM_NAME, type Environment } from '../model';
 import { fillRecommendedLabels, SYSKIT_VERSION } from './recommended-labels';
 import { GatekeeperPolicies } from './gatekeeper-policies';
 import { IDENTITY_PROVIDER_CONSUMER } from './gateway-routes';
+import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from './imports/security.istio.io';
 import { PLATFORM, PLATFORM_NAMESPACES } from './platform';
 import type { PolicyRule } from '../policies/catalog';
 
@@ -15,6 +16,8 @@ export interface PlatformChartProps extends ChartProps {
   /** @default - every rule in policies/ */
   readonly rules?: readonly PolicyRule[];
 }
+
+export const KONG_UNMANAGED_GATEWAY_CLASS = 'konghq.com/gatewayclass-unmanaged';
 
 /** Marks a namespace as the platform's own, so constraints scoped to systems never select it. */
 export const PLATFORM_NAMESPACE_LABEL = 'syskit.io/platform';
@@ -67,7 +70,9 @@ export class PlatformChart extends Chart {
     new ApiObject(this, 'gateway-class', {
       apiVersion: 'gateway.networking.k8s.io/v1',
       kind: 'GatewayClass',
-      metadata: { name: env.cluster.gatewayClass },
+      // Kong's ingress controller 3.x reconciles only GatewayClasses marked unmanaged: it
+      // configures the Kong the add-ons installed rather than provisioning one per Gateway.
+      metadata: { name: env.cluster.gatewayClass, annotations: { [KONG_UNMANAGED_GATEWAY_CLASS]: 'true' } },
       spec: { controllerName: 'konghq.com/kic-gateway-controller', description: 'Kong, managed by syskit' },
     });
 
@@ -155,11 +160,9 @@ export class PlatformChart extends Chart {
     }
 
     if (env.mesh.provider === 'istio') {
-      new ApiObject(this, 'mesh-mtls', {
-        apiVersion: 'security.istio.io/v1',
-        kind: 'PeerAuthentication',
+      new PeerAuthentication(this, 'mesh-mtls', {
         metadata: { name: 'default', namespace: PLATFORM.mesh.istioNamespace },
-        spec: { mtls: { mode: env.mesh.mtls } },
+        spec: { mtls: { mode: PeerAuthenticationSpecMtlsMode[env.mesh.mtls] } },
       });
     }
 

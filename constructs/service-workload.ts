@@ -13,6 +13,9 @@ import { kubeProbe } from './probes';
 import { containerResources } from './resources';
 import { topologySpreadConstraints } from './topology-spread';
 
+/** Kong's annotation for proxying to a Service's cluster IP instead of its endpoints. */
+export const KONG_SERVICE_UPSTREAM = 'ingress.kubernetes.io/service-upstream';
+
 export interface ServiceWorkloadProps {
   /** The service, resolved for one environment. */
   readonly service: ResolvedService;
@@ -117,7 +120,13 @@ export class ServiceWorkload extends Construct {
     }
 
     this.service = new kplus.k8s.KubeService(this, 'Service', {
-      metadata: { name: svc.name, labels },
+      metadata: {
+        name: svc.name,
+        labels,
+        // Kong sends to the Service rather than to pod addresses, so its sidecar sees a mesh
+        // destination and applies mTLS with the gateway's identity.
+        ...(svc.routes.length > 0 ? { annotations: { [KONG_SERVICE_UPSTREAM]: 'true' } } : {}),
+      },
       spec: {
         type: 'ClusterIP',
         selector: selectorLabels(svc.name),

@@ -1,6 +1,14 @@
 import type { ResolvedJob, ResolvedService, ResolvedSystem } from '../model';
 import { databaseCredentialsTemplate } from './database-access';
 import type { InjectedContainer } from './injected-containers';
+import { KAFKA_CA_CHAIN, KAFKA_CLIENT_CERTIFICATE } from './event-topics';
+import {
+  kafkaCaChainPath,
+  kafkaCaChainTemplate,
+  kafkaCertificateTemplate,
+  kafkaIssuePath,
+  usesKafka,
+} from './kafka-client-certificate';
 import type { PodExtras } from './pod-extras';
 import { RUNTIME_USER } from './pod-security';
 import { databaseCredsPath, needsVault, VAULT_AUDIENCE, vaultRoleName } from './vault-policy';
@@ -37,7 +45,8 @@ export const VAULT_AGENT_RESOURCES = {
  *   stays false.
  * - Each declared secret is rendered to `/vault/secrets/<name>` as JSON (the KV v2 data map),
  *   readable only by the runtime user; database access adds `db-creds`, short-lived
- *   credentials from Vault's database engine, renewed by the sidecar for as long as the pod runs.
+ *   credentials from Vault's database engine, renewed by the sidecar for as long as the pod runs;
+ *   topics add the Kafka client certificate (`kafka-client.pem`) and CA chain (`kafka-ca.pem`).
  * - An init container fills the files before the application starts. Jobs get only that init
  *   container: a sidecar would keep a finished Job's pod running forever.
  * - The injected containers run as the same non-root user as the application; the injector sets
@@ -90,6 +99,14 @@ export function vaultAgentExtras(
   if (workload.database) {
     const path = databaseCredsPath(system, workload.database);
     inject(DATABASE_CREDENTIALS_SECRET, path, databaseCredentialsTemplate(system, workload.database, path));
+  }
+  if (usesKafka(workload)) {
+    inject(
+      KAFKA_CLIENT_CERTIFICATE,
+      kafkaIssuePath(system, workload),
+      kafkaCertificateTemplate(system, workload),
+    );
+    inject(KAFKA_CA_CHAIN, kafkaCaChainPath(system), kafkaCaChainTemplate(system));
   }
 
   return {

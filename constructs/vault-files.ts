@@ -1,5 +1,6 @@
 import type { ResolvedSystem } from '../model';
 import { vaultDatabaseEngine } from './database-access';
+import { kafkaPkiRole, kafkaPkiRoleBody, usesKafka } from './kafka-client-certificate';
 import { policyDocument, roleApiBody, systemVaultAccess } from './vault-policy';
 
 /**
@@ -10,6 +11,8 @@ import { policyDocument, roleApiBody, systemVaultAccess } from './vault-policy';
  * - `<namespace>-<workload>.hcl`: the workload's policy (`vault policy write <name> <file>`);
  * - `<namespace>-<workload>.role.json`: its Kubernetes-auth role
  *   (`vault write auth/<mount>/role/<name> @<file>`);
+ * - `<namespace>-<workload>.kafka-pki-role.json`: the PKI role that issues its Kafka client
+ *   certificate, for its KafkaUser's name only;
  * - `<namespace>.database.json`: the database engine's connection and its readonly/readwrite
  *   roles, each with the API path it is written to.
  *
@@ -22,6 +25,15 @@ export function renderVaultFiles(system: ResolvedSystem): Map<string, string> {
   for (const access of systemVaultAccess(system)) {
     files.set(`${access.policy.name}.hcl`, policyDocument(system, access));
     files.set(`${access.role.name}.role.json`, json(roleApiBody(access.role)));
+  }
+  for (const workload of [...system.services, ...system.jobs].filter(usesKafka)) {
+    files.set(
+      `${kafkaPkiRole(system, workload)}.kafka-pki-role.json`,
+      json({
+        path: `${env.kafka.clientPki}/roles/${kafkaPkiRole(system, workload)}`,
+        body: kafkaPkiRoleBody(system, workload),
+      }),
+    );
   }
 
   const engine = vaultDatabaseEngine(system);

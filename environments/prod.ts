@@ -14,6 +14,24 @@ export default defineEnvironment({
       'service.beta.kubernetes.io/aws-load-balancer-scheme': 'internet-facing',
     },
   },
+  // One environment, three regions: the GitOps output delivers the same manifests to each.
+  clusters: [
+    {
+      name: 'prod-eu-west-1',
+      server: 'https://prod-eu-west-1.k8s.acme.example',
+      labels: { region: 'eu-west-1' },
+    },
+    {
+      name: 'prod-us-east-1',
+      server: 'https://prod-us-east-1.k8s.acme.example',
+      labels: { region: 'us-east-1' },
+    },
+    {
+      name: 'prod-ap-southeast-1',
+      server: 'https://prod-ap-southeast-1.k8s.acme.example',
+      labels: { region: 'ap-southeast-1' },
+    },
+  ],
   domain: 'acme.example',
   tlsIssuer: 'letsencrypt-prod',
   identityProvider: {

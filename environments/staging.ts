@@ -11,6 +11,9 @@ export default defineEnvironment({
     gatewayClass: 'kong',
     loadBalancerAnnotations: { 'service.beta.kubernetes.io/aws-load-balancer-type': 'nlb' },
   },
+  clusters: [
+    { name: 'staging', server: 'https://staging.k8s.acme.example', labels: { region: 'eu-west-1' } },
+  ],
   domain: 'staging.acme.example',
   tlsIssuer: 'letsencrypt-prod',
   identityProvider: {

@@ -55,6 +55,30 @@ export const DEFAULT_EXEMPT_IMAGES = [
   'hashicorp/vault:*',
 ];
 
+/** A label key as Kubernetes takes it: an optional DNS-subdomain prefix, then a name of at most 63 characters. */
+const LABEL_KEY =
+  /^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
+const LABEL_VALUE = /^([A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
+
+/** One Kubernetes cluster an environment runs on, as GitOps tools know it. */
+export const targetClusterSchema = z.strictObject({
+  /** The cluster's name in Argo CD (`argocd cluster add --name`) and in its Flux kubeconfig Secret. */
+  name: z.string().max(40, { error: 'cluster name must be at most 40 characters' }).regex(DNS_LABEL, {
+    error: 'cluster name must be a DNS label, like "prod-eu-west-1"',
+  }),
+  /** The cluster's API server URL. */
+  server: z.string().url({ error: 'expected the API server URL, like "https://10.0.0.1:6443"' }),
+  /** Labels the cluster carries in Argo CD, like `region: eu-west-1`. @default {} */
+  labels: z
+    .record(
+      z.string().regex(LABEL_KEY, { error: 'expected a Kubernetes label key, like "region"' }),
+      z.string().regex(LABEL_VALUE, { error: 'expected a Kubernetes label value of at most 63 characters' }),
+    )
+    .default({}),
+});
+
+export type TargetCluster = z.output<typeof targetClusterSchema>;
+
 export const environmentSchema = z.strictObject({
   name: z
     .string()
@@ -77,6 +101,22 @@ export const environmentSchema = z.strictObject({
     /** Annotations for the gateway's LoadBalancer Service (cloud-specific). @default {} */
     loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
   }),
+  /**
+   * The clusters the environment runs on. The GitOps output (`syskit synth --gitops`) delivers
+   * the same manifests to each; `syskit up` applies to the cluster its kubeconfig names.
+   * @default [] - one cluster: the one Argo CD or Flux runs in
+   */
+  clusters: z
+    .array(targetClusterSchema)
+    .default([])
+    .superRefine((clusters, ctx) => {
+      const seen = new Set<string>();
+      clusters.forEach((c, i) => {
+        if (seen.has(c.name))
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `cluster "${c.name}" is listed twice` });
+        seen.add(c.name);
+      });
+    }),
   /** Every public hostname of the environment lives under this domain. */
   domain: hostname,
   /** cert-manager ClusterIssuer that signs the gateway's certificate. */
@@ -187,8 +227,23 @@ export const environmentSchema = z.strictObject({
       retentionHours: z.number().int().positive().default(24),
       /** Fewest partitions a topic may have here (consumer parallelism in production). @default 1 */
       minPartitions: z.number().int().min(1).default(1),
+      /**
+       * Mount of the Vault PKI engine that issues the workloads' Kafka client certificates; the
+       * Kafka cluster trusts its CA for clients. @default 'pki-kafka'
+       */
+      clientPki: z
+        .string()
+        .regex(/^[a-z0-9][-a-z0-9_/]*[a-z0-9]$/)
+        .default('pki-kafka'),
     })
-    .default({ cluster: 'events', namespace: 'kafka', replicas: 1, retentionHours: 24, minPartitions: 1 }),
+    .default({
+      cluster: 'events',
+      namespace: 'kafka',
+      replicas: 1,
+      retentionHours: 24,
+      minPartitions: 1,
+      clientPki: 'pki-kafka',
+    }),
   vault: z
     .strictObject({
       address: z.string().url().default('http://vault.vault.svc:8200'),

@@ -10,6 +10,7 @@
  * Each file is joined the same way `SOURCES.md` in the shared folder describes: upstream files
  * byte for byte, `---` between two files only where the next does not already begin with one.
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -219,5 +220,36 @@ async function downloadCrds(): Promise<string> {
     fs.writeFileSync(tmp, joinUpstreamFiles(parts));
     fs.renameSync(tmp, target);
   }
+  return dir;
+}
+
+/**
+ * The Barman Cloud plugin's CRDs (its `ObjectStore`), which are not among the files above: they
+ * ship in the plugin's Go module, so the Go module proxy serves them at the pinned release, the
+ * version the add-ons install (stacks/addons.ts's BARMAN_CLOUD_PLUGIN_RELEASE; a test keeps the two
+ * equal). Returns the folder holding them.
+ */
+export const BARMAN_CLOUD_MODULE = {
+  path: 'github.com/cloudnative-pg/plugin-barman-cloud',
+  version: 'v0.15.0',
+};
+
+export function barmanCloudCrdsDir(): string {
+  const spec = `${BARMAN_CLOUD_MODULE.path}@${BARMAN_CLOUD_MODULE.version}`;
+  let out: string;
+  try {
+    out = execFileSync('go', ['mod', 'download', '-json', spec], {
+      encoding: 'utf8',
+      // `go mod download` of a module outside any module needs no go.mod; keep it out of the repository's.
+      cwd: os.tmpdir(),
+      env: { ...process.env, GOFLAGS: '-mod=mod' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300_000,
+    });
+  } catch (error) {
+    throw new Error(`go mod download ${spec} failed: ${(error as { stderr?: string }).stderr ?? error}`);
+  }
+  const dir = path.join((JSON.parse(out) as { Dir: string }).Dir, 'config', 'crd', 'bases');
+  if (!fs.existsSync(dir)) throw new Error(`${spec} has no config/crd/bases`);
   return dir;
 }

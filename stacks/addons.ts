@@ -1,6 +1,7 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { Environment } from '../model';
+import { ISTIO_SCRAPE_CERTS_DIR } from '../constructs/observability';
 import { PLATFORM, PLATFORM_PORTS } from '../constructs/platform';
 
 /** A pinned Helm chart: repository, chart and version never float. */
@@ -81,6 +82,35 @@ export const ADDON_CHARTS = {
 
 export type AddonName = keyof typeof ADDON_CHARTS;
 
+/**
+ * The Gateway API release whose CRDs the add-ons install first: Kong's controller reconciles
+ * Gateways only if these exist when it starts, and cert-manager's Gateway API support needs them
+ * too. Same release as the CRDs the tests install (../shared/crds/gateway-api.yaml).
+ */
+export const GATEWAY_API = {
+  version: 'v1.6.1',
+  manifest: 'https://github.com/kubernetes-sigs/gateway-api/releases/download/v1.6.1/standard-install.yaml',
+} as const;
+
+/**
+ * The Barman Cloud plugin, through which CloudNativePG backs up (constructs/database.ts): its
+ * release manifest (the ObjectStore CRD, the plugin's Deployment and its cert-manager
+ * certificates), installed after cert-manager and the operator.
+ */
+export const BARMAN_CLOUD_PLUGIN_RELEASE = {
+  version: 'v0.15.0',
+  manifest: 'https://github.com/cloudnative-pg/plugin-barman-cloud/releases/download/v0.15.0/manifest.yaml',
+  namespace: PLATFORM.database.operatorNamespace,
+} as const;
+
+/**
+ * Where Prometheus's Istio sidecar writes its certificates, in a volume Prometheus also mounts
+ * (at constructs/observability.ts's ISTIO_SCRAPE_CERTS_DIR): Istio's documented way to scrape
+ * workloads under STRICT mTLS.
+ */
+const ISTIO_OUTPUT_CERTS = '/etc/istio-output-certs';
+const ISTIO_CERTS_VOLUME = 'istio-certs';
+
 /** Helm values per add-on for one environment; production sizes where the environment is prod-like. */
 export function addonValues(env: Environment): Record<AddonName, Record<string, unknown>> {
   const ha = env.defaults.replicas > 1;
@@ -113,7 +143,12 @@ export function addonValues(env: Environment): Record<AddonName, Record<string, 
       deployment: { serviceAccount: { create: true, name: PLATFORM.gateway.serviceAccount } },
       replicaCount: replicas,
       proxy: { type: 'LoadBalancer', annotations: env.cluster.loadBalancerAnnotations },
-      podAnnotations: { 'sidecar.istio.io/inject': 'true' },
+      // Kong joins the mesh so its requests carry its identity over mTLS; Istio injects by this
+      // pod label in a namespace without injection. Routed Services carry
+      // `ingress.kubernetes.io/service-upstream` so Kong sends to them, where the mesh applies.
+      ...(env.mesh.provider === 'istio'
+        ? { podLabels: { 'sidecar.istio.io/inject': 'true' } }
+        : { podAnnotations: { 'linkerd.io/inject': 'enabled' } }),
     },
     gatekeeper: { replicas: ha ? 3 : 1, auditInterval: 60, constraintViolationsLimit: 100, logDenies: true },
     'cloudnative-pg': { replicaCount: replicas, monitoring: { podMonitorEnabled: true } },
@@ -125,9 +160,46 @@ export function addonValues(env: Environment): Record<AddonName, Record<string, 
     'prometheus-operator': {
       grafana: { enabled: false },
       alertmanager: { enabled: ha },
-      prometheus: { prometheusSpec: { replicas } },
+      prometheus: {
+        // The identity the systems' mesh policies admit to their metrics ports.
+        serviceAccount: { create: true, name: PLATFORM.monitoring.prometheusServiceAccount },
+        prometheusSpec: {
+          replicas,
+          // Without these the operator selects only monitors and rules labelled with its Helm
+          // release, and every system's ServiceMonitor, PodMonitor and PrometheusRule is ignored.
+          serviceMonitorSelectorNilUsesHelmValues: false,
+          podMonitorSelectorNilUsesHelmValues: false,
+          ruleSelectorNilUsesHelmValues: false,
+          probeSelectorNilUsesHelmValues: false,
+          scrapeConfigSelectorNilUsesHelmValues: false,
+          ...(env.mesh.provider === 'istio' ? prometheusIstioCertificates() : {}),
+        },
+      },
     },
     strimzi: { watchAnyNamespace: false, replicas },
+  };
+}
+
+/**
+ * Istio's documented setup for Prometheus under STRICT mTLS: a sidecar that intercepts no
+ * traffic (Prometheus's own requests leave untouched) and only writes its certificates to a
+ * shared in-memory volume, which Prometheus mounts and presents when it scrapes.
+ */
+function prometheusIstioCertificates(): Record<string, unknown> {
+  return {
+    podMetadata: {
+      labels: { 'sidecar.istio.io/inject': 'true' },
+      annotations: {
+        'traffic.sidecar.istio.io/includeInboundPorts': '',
+        'traffic.sidecar.istio.io/includeOutboundIPRanges': '',
+        'proxy.istio.io/config': `proxyMetadata:\n  OUTPUT_CERTS: ${ISTIO_OUTPUT_CERTS}\n`,
+        'sidecar.istio.io/userVolumeMount': JSON.stringify([
+          { name: ISTIO_CERTS_VOLUME, mountPath: ISTIO_OUTPUT_CERTS },
+        ]),
+      },
+    },
+    volumes: [{ name: ISTIO_CERTS_VOLUME, emptyDir: { medium: 'Memory' } }],
+    volumeMounts: [{ name: ISTIO_CERTS_VOLUME, mountPath: ISTIO_SCRAPE_CERTS_DIR }],
   };
 }
 
@@ -167,17 +239,26 @@ export interface PlatformAddonsArgs {
 /**
  * The platform's components as pinned Helm releases: Kong, Istio (base, istiod, CNI),
  * Gatekeeper, cert-manager, CloudNativePG, the Vault agent injector, the Prometheus operator
- * and Strimzi. One component per environment, installed in dependency order, with the
- * ServiceEntry istiod's OPA provider is resolved against.
+ * and Strimzi. One component per environment, installed in dependency order after the Gateway
+ * API CRDs, with the ServiceEntry istiod's OPA provider is resolved against.
  */
 export class PlatformAddons extends pulumi.ComponentResource {
   readonly releases: Record<AddonName, k8s.helm.v3.Release>;
+  /** Installed before every release: Kong and cert-manager need the kinds when they start. */
+  readonly gatewayApiCrds: k8s.yaml.v2.ConfigFile;
+  /** CloudNativePG's backups go through it. */
+  readonly barmanCloudPlugin: k8s.yaml.v2.ConfigFile;
 
   constructor(name: string, args: PlatformAddonsArgs, opts?: pulumi.ComponentResourceOptions) {
     super('syskit:index:PlatformAddons', name, {}, opts);
     const values = addonValues(args.environment);
     const releases = {} as Record<AddonName, k8s.helm.v3.Release>;
-    let previous: pulumi.Resource[] = [];
+    this.gatewayApiCrds = new k8s.yaml.v2.ConfigFile(
+      'gateway-api-crds',
+      { file: GATEWAY_API.manifest },
+      { parent: this },
+    );
+    let previous: pulumi.Resource[] = [this.gatewayApiCrds];
     for (const wave of ORDER) {
       const current = wave.map((addon) => {
         const pin: ChartPin = ADDON_CHARTS[addon];
@@ -201,6 +282,11 @@ export class PlatformAddons extends pulumi.ComponentResource {
       previous = current;
     }
     this.releases = releases;
+    this.barmanCloudPlugin = new k8s.yaml.v2.ConfigFile(
+      'barman-cloud-plugin',
+      { file: BARMAN_CLOUD_PLUGIN_RELEASE.manifest },
+      { parent: this, dependsOn: [releases['cert-manager'], releases['cloudnative-pg']] },
+    );
     new k8s.apiextensions.CustomResource(
       'opa-ext-authz-host',
       extAuthzHostEntry() as k8s.apiextensions.CustomResourceArgs,

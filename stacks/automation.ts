@@ -35,6 +35,8 @@ export interface StackOptions extends Omit<EnvironmentProgramArgs, 'fleet' | 'en
   readonly onOutput?: (text: string) => void;
   /** Resources Pulumi works on at once; unbounded parallelism costs gigabytes on large stacks. @default 16 */
   readonly parallel?: number;
+  /** Stack tags to set (stacks/stack-config.ts's stackTags). @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
 }
 
 /** Workspace settings shared by every stack: pinned binaries, local home, backend, no downloads. */
@@ -75,6 +77,7 @@ export async function openStack(
     { stackName: environment.name, projectName: PROJECT_NAME, program },
     await workspaceOptions(options.onOutput),
   );
+  for (const [key, value] of Object.entries(options.tags ?? {})) await stack.setTag(key, value);
   return stack;
 }
 

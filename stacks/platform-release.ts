@@ -1,5 +1,6 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { splitConstraints } from './apply-order';
 import type { ObjectsReleaseArgs } from './system-release';
 
 export interface PlatformReleaseArgs extends ObjectsReleaseArgs {
@@ -12,8 +13,6 @@ export interface PlatformReleaseArgs extends ObjectsReleaseArgs {
   /** Upstream CRDs to install first, for clusters whose add-ons do not install them. @default - none */
   readonly crds?: readonly Record<string, unknown>[];
 }
-
-const CONSTRAINT_GROUP = 'constraints.gatekeeper.sh/';
 
 /**
  * The cluster-wide objects of one environment: gateway, issuers, mesh defaults, Gatekeeper
@@ -28,8 +27,7 @@ export class PlatformRelease extends pulumi.ComponentResource {
     const crds = args.crds?.length
       ? [new k8s.yaml.v2.ConfigGroup(`${name}-crds`, { objs: [...args.crds], skipAwait }, { parent: this })]
       : [];
-    const constraints = args.objects.filter((o) => String(o.apiVersion).startsWith(CONSTRAINT_GROUP));
-    const rest = args.objects.filter((o) => !String(o.apiVersion).startsWith(CONSTRAINT_GROUP));
+    const [rest, constraints] = splitConstraints(args.objects);
     const base = new k8s.yaml.v2.ConfigGroup(
       `${name}-objects`,
       { objs: rest, skipAwait },

@@ -1,40 +1,12 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
+import { splitFoundation } from './apply-order';
 
 export interface ObjectsReleaseArgs {
   /** The Kubernetes objects, as the charts render them. */
   readonly objects: readonly Record<string, unknown>[];
   /** Do not wait for objects to become ready (a control plane without nodes never gets there). @default false */
   readonly skipAwait?: boolean;
-}
-
-/**
- * Objects that must exist before workloads: policy objects that admission rules read (a
- * Deployment with several replicas is denied without its PodDisruptionBudget), the identities
- * pods run as, and the network and mesh rules, so no pod ever starts without them.
- */
-const FOUNDATION_KINDS = new Set([
-  'Namespace',
-  'ResourceQuota',
-  'LimitRange',
-  'ServiceAccount',
-  'NetworkPolicy',
-  'PodDisruptionBudget',
-  'HorizontalPodAutoscaler',
-  'PeerAuthentication',
-  'AuthorizationPolicy',
-  'Server',
-  'MeshTLSAuthentication',
-]);
-
-/** Splits objects into what must be applied first and the rest, keeping their order. */
-export function splitFoundation(
-  objects: readonly Record<string, unknown>[],
-): [Record<string, unknown>[], Record<string, unknown>[]] {
-  const first: Record<string, unknown>[] = [];
-  const rest: Record<string, unknown>[] = [];
-  for (const o of objects) (FOUNDATION_KINDS.has(String(o.kind)) ? first : rest).push(o);
-  return [first, rest];
 }
 
 /**

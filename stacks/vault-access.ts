@@ -1,5 +1,6 @@
 import * as pulumi from '@pulumi/pulumi';
 import * as vault from '@pulumi/vault';
+import { kafkaPkiRole, kafkaPkiRoleBody, usesKafka } from '../constructs/kafka-client-certificate';
 import { policyDocument, systemVaultAccess } from '../constructs/vault-policy';
 import type { ResolvedSystem } from '../model';
 
@@ -55,6 +56,34 @@ export class SystemAccess extends pulumi.ComponentResource {
         options,
       );
       policies[access.workload] = policy;
+    }
+
+    // The PKI roles that issue Kafka client certificates, one per workload with topics.
+    const env = args.system.environment;
+    for (const workload of [...args.system.services, ...args.system.jobs].filter(usesKafka)) {
+      const body = kafkaPkiRoleBody(args.system, workload);
+      new vault.pkisecret.SecretBackendRole(
+        `${name}-${workload.name}-kafka`,
+        {
+          backend: env.kafka.clientPki,
+          name: kafkaPkiRole(args.system, workload),
+          allowedDomains: body.allowed_domains as string[],
+          allowBareDomains: true,
+          allowSubdomains: false,
+          allowGlobDomains: false,
+          allowAnyName: false,
+          allowLocalhost: false,
+          allowIpSans: false,
+          enforceHostnames: false,
+          serverFlag: false,
+          clientFlag: true,
+          keyType: body.key_type as string,
+          keyBits: body.key_bits as number,
+          ttl: body.ttl as string,
+          maxTtl: body.max_ttl as string,
+        },
+        options,
+      );
     }
 
     this.policies = policies;

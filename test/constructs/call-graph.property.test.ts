@@ -386,8 +386,9 @@ function checkIstio(s: Synthesized): void {
     workload: w,
   }));
   const gateway = istioPrincipal(GATEWAY.namespace, GATEWAY.serviceAccount);
+  const prometheusPrincipal = istioPrincipal(PROMETHEUS.namespace, PROMETHEUS.serviceAccount);
   const others = [
-    istioPrincipal(PROMETHEUS.namespace, PROMETHEUS.serviceAccount),
+    prometheusPrincipal,
     istioPrincipal(INTRUDER_NAMESPACE, 'default'),
     // Service accounts of the rogue pods inside system namespaces (impostors all share `intruder`).
     ...s.strangers
@@ -412,7 +413,8 @@ function checkIstio(s: Synthesized): void {
           for (const method of METHODS) {
             const request = { principal, port, path, method };
             const actual = istioAllows(s.cluster, pod, request);
-            const want = expected(port, path, method) || metricsOpen(port, path);
+            const want =
+              expected(port, path, method) || (principal === prometheusPrincipal && metricsOpen(port, path));
             if (actual !== want) {
               throw new Error(
                 `${who} (${principal ?? 'plaintext'}) ${method} ${path} -> ${keyOf(b.system, b.name)}:${port}: Istio ${actual ? 'allows' : 'denies'} it, expected ${want ? 'allow' : 'deny'}\n  fleet: ${describeFleet(s)}`,

@@ -26,32 +26,59 @@ describe('SystemDatabase', () => {
     expect(spec.enablePDB).toBe(false);
   });
 
-  it('backs up to object storage with a retention policy and a daily ScheduledBackup in staging, without pooling', () => {
+  it('backs up through the Barman Cloud plugin, with a retention policy and a daily ScheduledBackup in staging, without pooling', () => {
     expect(kinds(staging)).toEqual([
       'Cluster/shop-db',
       'ScheduledBackup/shop-db-daily',
       'PodMonitor/shop-db',
     ]);
-    expect(cluster(staging).spec.backup).toEqual({
-      barmanObjectStore: {
-        destinationPath: 's3://acme-staging-db-backups/shop',
-        endpointURL: 'https://s3.eu-west-1.amazonaws.com',
-        s3Credentials: {
-          accessKeyId: { name: 'db-backup-credentials', key: 'ACCESS_KEY_ID' },
-          secretAccessKey: { name: 'db-backup-credentials', key: 'ACCESS_SECRET_KEY' },
-        },
-        wal: { compression: 'gzip' },
-        data: { compression: 'gzip' },
+    const spec = cluster(staging).spec;
+    // The in-tree object store is deprecated in CloudNativePG 1.30 and gone in 1.31.
+    expect(spec.backup).toBeUndefined();
+    expect(spec.plugins).toEqual([
+      {
+        name: 'barman-cloud.cloudnative-pg.io',
+        isWALArchiver: true,
+        parameters: { barmanObjectName: 'shop-db' },
       },
-      retentionPolicy: '7d',
+    ]);
+    const objects = chartObjects(resolveIn(staging));
+    expect(find(objects, 'ObjectStore', 'shop-db')).toMatchObject({
+      apiVersion: 'barmancloud.cnpg.io/v1',
+      spec: {
+        configuration: {
+          destinationPath: 's3://acme-staging-db-backups/shop',
+          endpointURL: 'https://s3.eu-west-1.amazonaws.com',
+          s3Credentials: {
+            accessKeyId: { name: 'db-backup-credentials', key: 'ACCESS_KEY_ID' },
+            secretAccessKey: { name: 'db-backup-credentials', key: 'ACCESS_SECRET_KEY' },
+          },
+          wal: { compression: 'gzip' },
+          data: { compression: 'gzip' },
+        },
+        retentionPolicy: '7d',
+      },
     });
-    expect(find(chartObjects(resolveIn(staging)), 'ScheduledBackup', 'shop-db-daily').spec).toEqual({
+    expect(find(objects, 'ScheduledBackup', 'shop-db-daily').spec).toEqual({
       cluster: { name: 'shop-db' },
       schedule: '0 0 3 * * *',
-      method: 'barmanObjectStore',
+      method: 'plugin',
+      pluginConfiguration: { name: 'barman-cloud.cloudnative-pg.io' },
       immediate: true,
       backupOwnerReference: 'self',
     });
+  });
+
+  it('declares the group roles Vault users join, so the operator keeps them as declared after bootstrap', () => {
+    expect(cluster(dev).spec.managed.roles).toEqual([
+      expect.objectContaining({ name: 'shop_readonly', ensure: 'present', login: false }),
+      expect.objectContaining({
+        name: 'shop_readwrite',
+        ensure: 'present',
+        login: false,
+        inRoles: ['shop_readonly'],
+      }),
+    ]);
   });
 
   it('adds a PgBouncer pooler in front of the primary in prod, and spreads instances over nodes', () => {
@@ -80,7 +107,7 @@ describe('SystemDatabase', () => {
     const spec = cluster(prod).spec;
     expect(spec.instances).toBe(3);
     expect(spec.enablePDB).toBe(true);
-    expect(spec.backup.retentionPolicy).toBe('30d');
+    expect(find(objects, 'ObjectStore', 'shop-db').spec.retentionPolicy).toBe('30d');
     expect(spec.affinity).toEqual({
       enablePodAntiAffinity: true,
       podAntiAffinityType: 'required',
@@ -90,7 +117,8 @@ describe('SystemDatabase', () => {
 
   it('archives each namespace to its own folder, so an ephemeral copy never writes into the backups of its base', () => {
     const withBackups = { ...ephemeral(staging, 'pr-7'), database: staging.database };
-    expect(cluster(withBackups).spec.backup.barmanObjectStore.destinationPath).toBe(
+    const objects = chartObjects(resolveIn(withBackups));
+    expect(find(objects, 'ObjectStore', 'shop-db').spec.configuration.destinationPath).toBe(
       's3://acme-staging-db-backups/shop-pr-7',
     );
   });

@@ -31,7 +31,8 @@ describe('EventTopics', () => {
     expect(user.metadata.namespace).toBe('kafka');
     expect(user.metadata.labels).toMatchObject(strimziLabels);
     expect(user.spec).toEqual({
-      authentication: { type: 'tls' },
+      // Vault issues the certificate into the workload's pod; Strimzi keeps the ACLs.
+      authentication: { type: 'tls-external' },
       authorization: {
         type: 'simple',
         acls: [
@@ -94,6 +95,8 @@ describe('EventTopics', () => {
       env: [
         { name: 'KAFKA_BOOTSTRAP_SERVERS', value: 'events-kafka-bootstrap.kafka.svc:9093' },
         { name: 'KAFKA_CLIENT_ID', value: 'accounts-profiles' },
+        { name: 'KAFKA_SSL_CERTIFICATE_FILE', value: '/vault/secrets/kafka-client.pem' },
+        { name: 'KAFKA_SSL_CA_FILE', value: '/vault/secrets/kafka-ca.pem' },
         { name: 'KAFKA_GROUP_ID', value: 'accounts-profiles' },
         { name: 'KAFKA_TOPIC_SHOP__ORDER_EVENTS', value: 'shop.order-events' },
       ],

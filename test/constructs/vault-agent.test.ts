@@ -44,7 +44,30 @@ describe('Vault Agent injection', () => {
         '"username":{{ .Data.username | toJSON }},"password":{{ .Data.password | toJSON }}}\n' +
         '{{- end }}\n',
       [`${V}/agent-inject-perms-db-creds`]: '0400',
+      // orders publishes: its Kafka client certificate, issued for its KafkaUser's name.
+      [`${V}/agent-inject-secret-kafka-client.pem`]: 'pki-kafka/issue/shop-orders',
+      [`${V}/agent-inject-template-kafka-client.pem`]:
+        '{{- with secret "pki-kafka/issue/shop-orders" "common_name=shop-orders" "ttl=24h" -}}\n' +
+        '{{ .Data.private_key }}\n{{ .Data.certificate }}\n{{ range .Data.ca_chain }}{{ . }}\n{{ end }}\n{{- end }}\n',
+      [`${V}/agent-inject-perms-kafka-client.pem`]: '0400',
+      [`${V}/agent-inject-secret-kafka-ca.pem`]: 'pki-kafka/cert/ca_chain',
+      [`${V}/agent-inject-template-kafka-ca.pem`]:
+        '{{- with secret "pki-kafka/cert/ca_chain" -}}\n{{ .Data.certificate }}\n{{- end }}\n',
+      [`${V}/agent-inject-perms-kafka-ca.pem`]: '0400',
     });
+  });
+
+  it('delivers the Kafka client certificate of a consumer into its own pod, where the client is told to read it', () => {
+    const objects = chartObjects(resolveIn(dev, 'accounts'));
+    const template = podTemplate(objects, 'Deployment', 'profiles');
+    expect(template.metadata.annotations[`${V}/agent-inject-secret-kafka-client.pem`]).toBe(
+      'pki-kafka/issue/accounts-profiles',
+    );
+    const env = Object.fromEntries(template.spec.containers[0].env.map((e: any) => [e.name, e.value]));
+    expect(env.KAFKA_SSL_CERTIFICATE_FILE).toBe('/vault/secrets/kafka-client.pem');
+    expect(env.KAFKA_SSL_CA_FILE).toBe('/vault/secrets/kafka-ca.pem');
+    const user = objects.find((o) => o.kind === 'KafkaUser' && o.metadata.name === 'accounts-profiles');
+    expect(user.spec.authentication).toEqual({ type: 'tls-external' });
   });
 
   it('gives the agent a projected, audience-bound token and leaves the application without one', () => {

@@ -7,6 +7,7 @@ import { parseFleet } from '../../model';
 import { loadDeclarations } from '../../synth/load';
 import { synthesize } from '../../synth/synthesize';
 import { writeOutput, PLATFORM_FILE } from '../../synth/engine';
+import { barmanCloudCrdsDir } from '../../scripts/crds';
 import { podTemplates } from '../pod-templates';
 import { constraintCrds } from './constraint-crds';
 import {
@@ -38,6 +39,8 @@ describe('synthesized manifests on a real control plane', () => {
     writeOutput(out, result.files);
     cp = await startTestControlPlane();
     await installCrds(kc());
+    // Backups go through the Barman Cloud plugin, whose ObjectStore CRD ships with the plugin.
+    await installCrds(kc(), barmanCloudCrdsDir());
     await kubectl(['apply', '--server-side', '-f', '-'], kc(), {
       input: constraintCrds()
         .map((c) => stringify(c))

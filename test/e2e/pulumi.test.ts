@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { LocalWorkspace } from '@pulumi/pulumi/automation';
+import { workspaceOptions } from '../../stacks/automation';
+import { readStackSettings } from '../../stacks/stack-config';
 import { loadDeclarations } from '../../synth/load';
 import {
   installCrds,
@@ -74,6 +77,17 @@ describe('syskit up / preview / env / destroy with Pulumi on a real control plan
       (await kubectl(['get', 'gateway', 'kong', '-n', 'kong', '-o', 'name'], cp.kubeconfig)).stdout.trim(),
     ).toBe('gateway.gateway.networking.k8s.io/kong');
   }, 1_200_000);
+
+  it('tags the stack with its environment and the owner from Pulumi.dev.yaml', async () => {
+    process.env.SYSKIT_STATE_DIR = state;
+    process.env.PULUMI_CONFIG_PASSPHRASE = 'e2e-only';
+    const workspace = await LocalWorkspace.create(await workspaceOptions());
+    const tags = await workspace.listTags('dev');
+    expect(tags).toMatchObject({
+      'syskit:environment': 'dev',
+      'syskit:owner': readStackSettings(ROOT, 'dev').owner,
+    });
+  });
 
   it('previews no changes after an apply', async () => {
     const r = await syskit('preview', '--env', 'dev', ...target());

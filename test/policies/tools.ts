@@ -10,7 +10,7 @@ export const BUILD_TIMEOUT_MS = 30 * 60 * 1000;
  * The path of a pinned tool, built by scripts/tools.sh if needed. Throws (so the test fails, never
  * skips) when the tool cannot be built.
  */
-export function toolPath(tool: 'opa' | 'gator'): string {
+export function toolPath(tool: 'opa' | 'gator' | 'kustomize'): string {
   try {
     return execFileSync('bash', [path.join(repoRoot, 'scripts', 'tools.sh'), 'path', tool], {
       cwd: repoRoot,

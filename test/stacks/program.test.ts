@@ -1,6 +1,6 @@
 import { recordResources, settle } from './mocks';
 import { environmentProgram } from '../../stacks/program';
-import { splitFoundation } from '../../stacks/system-release';
+import { splitFoundation } from '../../stacks/apply-order';
 import { parseFleet } from '../../model';
 import { deriveEphemeral } from '../../environments/ephemeral';
 import dev from '../../environments/dev';

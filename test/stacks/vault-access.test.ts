@@ -51,11 +51,35 @@ describe('syskit:vault:SystemAccess', () => {
     expect(Object.keys(access.policies)).toEqual(['orders']);
     expect(Object.keys(access.roles)).toEqual(['orders']);
     await value(access.roles.orders.roleName);
-    expect(created.filter((c) => c.type.startsWith('vault:')).map((c) => [c.type, c.name])).toEqual([
-      ['vault:index/policy:Policy', 'shop-dev-orders'],
-      ['vault:kubernetes/authBackendRole:AuthBackendRole', 'shop-dev-orders'],
+    // The auth role waits for its policy's name, so registration order is not fixed.
+    expect(
+      created
+        .filter((c) => c.type.startsWith('vault:'))
+        .map((c) => `${c.type} ${c.name}`)
+        .sort(),
+    ).toEqual([
+      'vault:index/policy:Policy shop-dev-orders',
+      'vault:kubernetes/authBackendRole:AuthBackendRole shop-dev-orders',
+      'vault:pkiSecret/secretBackendRole:SecretBackendRole shop-dev-orders-kafka',
     ]);
-    expect(Object.keys(build('accounts-dev', dev, 'accounts').roles)).toEqual([]);
+    // profiles only consumes a topic: Vault issues its Kafka certificate and holds nothing else for it.
+    expect(Object.keys(build('accounts-dev', dev, 'accounts').roles)).toEqual(['profiles']);
+  });
+
+  it('issues Kafka client certificates for exactly the KafkaUser name, as the reviewed file says', async () => {
+    build('shop-dev');
+    await new Promise((r) => setTimeout(r, 50));
+    const role = created.find((c) => c.name === 'shop-dev-orders-kafka')!.inputs;
+    expect(role).toMatchObject({
+      backend: 'pki-kafka',
+      name: 'shop-orders',
+      allowedDomains: ['shop-orders'],
+      allowBareDomains: true,
+      allowSubdomains: false,
+      allowAnyName: false,
+      clientFlag: true,
+      serverFlag: false,
+    });
   });
 
   it('binds the role to exactly the workload ServiceAccount and namespace, for the vault audience', async () => {
