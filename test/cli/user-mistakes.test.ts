@@ -38,7 +38,7 @@ const SYSTEM = {
   name: 'shop',
   owner: 'shop-team',
   description: 'A shop',
-  services: { web: { image: 'registry.acme.example/shop/web:1.0.0', port: 8080 } },
+  services: { web: { image: `registry.acme.example/shop/web:1.0.0@sha256:${'a'.repeat(64)}`, port: 8080 } },
 };
 
 describe('declaration files that cannot be loaded', () => {

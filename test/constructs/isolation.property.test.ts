@@ -205,7 +205,8 @@ describe('isolation between systems (property)', () => {
           refused++;
         }
       }),
-      { numRuns: 60 },
+      // A fixed seed: the checks below on how often each side is reached must not depend on luck.
+      { numRuns: 100, seed: 20261130 },
     );
     // The generator must reach both sides, or the property says nothing.
     expect(accepted).toBeGreaterThan(5);

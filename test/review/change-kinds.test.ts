@@ -250,18 +250,25 @@ describe('change kinds and their risks', () => {
 
   describe('image', () => {
     it('a new tag is low; trading a digest for a tag is medium', () => {
-      expect(changesAfter((s) => (payments(s).image = 'registry.acme.example/shop/payments:4.1.0'))).toEqual([
+      const before = payments(fixture()).image;
+      expect(before).toMatch(/:4\.0\.0@sha256:/);
+      expect(
+        changesAfter((s) => (payments(s).image = `registry.acme.example/shop/payments:4.1.0@${DIGEST}`)),
+      ).toEqual([
         {
           kind: 'image',
           subject: 'shop/payments',
-          before: 'registry.acme.example/shop/payments:4.0.0',
-          after: 'registry.acme.example/shop/payments:4.1.0',
+          before,
+          after: `registry.acme.example/shop/payments:4.1.0@${DIGEST}`,
           risk: 'low',
         },
       ]);
-      const pinned = fixture();
-      payments(pinned).image = `registry.acme.example/shop/payments@${DIGEST}`;
-      expect(changesOf(pinned, fixture())[0]).toMatchObject({ kind: 'image', risk: 'medium' });
+      expect(
+        changesAfter((s) => (payments(s).image = 'registry.acme.example/shop/payments:4.1.0')),
+      ).toMatchObject([{ kind: 'image', risk: 'medium' }]);
+      const tagOnly = fixture();
+      payments(tagOnly).image = 'registry.acme.example/shop/payments:4.0.0';
+      expect(changesOf(tagOnly, fixture())[0]).toMatchObject({ kind: 'image', risk: 'low' });
     });
   });
 
