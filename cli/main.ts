@@ -40,7 +40,8 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   },
   cluster: {
     load: async () => (await import('./cluster')).clusterCommand,
-    summary: 'start or stop a local control plane for tests and local applies',
+    summary:
+      'start or stop a local cluster (control plane, and with --node a node) for tests and local applies',
   },
 };
 
