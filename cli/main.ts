@@ -34,6 +34,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./deploy')).deployCommand('destroy'),
     summary: "delete everything an environment's stack applied",
   },
+  verify: {
+    load: async () => (await import('./verify')).verifyCommand,
+    summary: 'prove on a live cluster that exactly the declared flows are open',
+  },
   env: {
     load: async () => (await import('./env')).envCommand,
     summary: 'ephemeral per-pull-request environments: up, list, down, gc',
