@@ -21,3 +21,4 @@ export async function verifyEnvironment(
   const flows = expectedFlows(systems, opts);
   return summarize(environment, await runProbes(flows, opts));
 }
+export { unreadyPods } from './readiness';
