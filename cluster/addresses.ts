@@ -14,7 +14,7 @@ export const CLUSTER_DOMAIN = 'cluster.local';
 export const POD_CIDR = '10.244.0.0/24';
 export const POD_GATEWAY_IP = '10.244.0.1';
 /**
- * The node's own address, on a dummy interface in the namespace: the kubelet serves here, and
+ * The node's own address, on the namespace's loopback interface: the kubelet serves here, and
  * the API server's relay listens here for the node's components and for pods (`kubernetes`
  * Service endpoint).
  */

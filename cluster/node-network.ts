@@ -17,9 +17,6 @@ import { NODE_API_PORT, NODE_IP } from './addresses';
 import { waitUntil } from './processes';
 import type { ClusterRun } from './state';
 
-/** The dummy interface that carries the node's address. */
-const NODE_INTERFACE = 'syskit0';
-
 export function run(command: string, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(command, args, { maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
@@ -48,9 +45,9 @@ export async function createNodeNetwork(name: string): Promise<void> {
   }
   await run('ip', ['netns', 'add', name]);
   await run('ip', ['-n', name, 'link', 'set', 'lo', 'up']);
-  await run('ip', ['-n', name, 'link', 'add', NODE_INTERFACE, 'type', 'dummy']);
-  await run('ip', ['-n', name, 'addr', 'add', `${NODE_IP}/32`, 'dev', NODE_INTERFACE]);
-  await run('ip', ['-n', name, 'link', 'set', NODE_INTERFACE, 'up']);
+  // The node's address sits on the namespace's loopback: local to the node, reachable from pods
+  // through the bridge, and needing no interface type the kernel may lack (dummy is a module).
+  await run('ip', ['-n', name, 'addr', 'add', `${NODE_IP}/32`, 'dev', 'lo']);
   // Per-namespace settings: forwarding between pods, Service DNAT for pod-to-pod traffic on the
   // bridge, and NodePort-style localhost routing kube-proxy expects.
   await run('ip', [
