@@ -231,6 +231,8 @@ async function teardown(
     await stop('containerd');
     for (const pid of processesNaming(path.join(dir, 'node'))) await terminate(pid, dir, 2_000);
     await unmountUnder(dir);
+    // An "outside" namespace a test attached to the node goes with it.
+    await deleteNodeNetwork(`${netns}-out`);
     await deleteNodeNetwork(netns);
   }
   for (const p of [...all].reverse()) await terminate(p.pid, dir);

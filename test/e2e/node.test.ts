@@ -10,8 +10,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { NODE_IP, startCluster, type Cluster } from '../../cluster';
+import { startCluster, type Cluster } from '../../cluster';
 import { installCrds, kubectl, SETUP_TIMEOUT_MS, TEARDOWN_TIMEOUT_MS } from './helpers';
+import { startOutsideListener, type OutsideListener } from './outside';
 
 const ROOT = path.resolve(__dirname, '../..');
 const FLEET = [
@@ -32,7 +33,7 @@ interface Run {
 describe('a real node runs the declared systems and verify proves their flows', () => {
   let cluster: Cluster;
   let state: string;
-  let outside: ReturnType<typeof spawn> | undefined;
+  let outside: OutsideListener | undefined;
   const kc = () => cluster.kubeconfig;
 
   beforeAll(async () => {
@@ -43,23 +44,12 @@ describe('a real node runs the declared systems and verify proves their flows', 
     });
     await installCrds(cluster.kubeconfig);
     state = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-node-state-'));
-    // A listener on the node, outside the pod network: the address no workload may reach.
-    outside = spawn(
-      'ip',
-      [
-        'netns',
-        'exec',
-        cluster.netns!,
-        process.execPath,
-        '-e',
-        `require('net').createServer((s) => s.end('hello\\n')).listen(${OUTSIDE_PORT}, '${NODE_IP}')`,
-      ],
-      { stdio: 'ignore' },
-    );
+    // A listener beyond the node, outside the pod network: the address no workload may reach.
+    outside = startOutsideListener(cluster.netns!, OUTSIDE_PORT);
   }, SETUP_TIMEOUT_MS);
 
   afterAll(async () => {
-    outside?.kill('SIGKILL');
+    outside?.stop();
     await cluster?.stop();
     if (state) fs.rmSync(state, { recursive: true, force: true });
   }, TEARDOWN_TIMEOUT_MS);
@@ -81,16 +71,7 @@ describe('a real node runs the declared systems and verify proves their flows', 
     });
   }
   const verify = () =>
-    syskit(
-      'verify',
-      '--env',
-      'node-test',
-      ...FLEET,
-      '--kubeconfig',
-      kc(),
-      '--outside',
-      `${NODE_IP}:${OUTSIDE_PORT}`,
-    );
+    syskit('verify', '--env', 'node-test', ...FLEET, '--kubeconfig', kc(), '--outside', outside!.address);
   const expectExit = (r: Run, code: number) => {
     if (r.code !== code)
       throw new Error(`syskit exited ${r.code}, expected ${code}:\n${r.stdout}\n${r.stderr.slice(-4000)}`);
