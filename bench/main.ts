@@ -28,7 +28,8 @@ if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(`Usage: npm run bench [-- --quick] [-- --json] [-- --no-readme]
 
 Measures full synthesis (parallel and serial), the yaml floor, the naive single
-App, an incremental run after a one-system change, and policy validation, at
+App, an incremental run after a one-system change, policy validation, and
+syskit diff after a one-system change against a full synth, at
 N = 10, 100 and 400 systems of 10 services (--quick: 10 and 40), across the
 four environments. Prints ratios; writes bench/README.md unless --no-readme or --json.
 `);
@@ -90,6 +91,9 @@ interface Row {
   incrementalMs: number;
   incrementalRendered: number;
   validateMsPer1000: number;
+  /** `syskit diff` after a one-system change, and a full `syskit synth`, both as commands. */
+  diffMs: number;
+  diffSynthMs: number;
   synthRssMb: number;
   serialRssMb: number;
 }
@@ -108,6 +112,8 @@ for (const n of sizes) {
   const incremental = measure('incremental', n, jobs);
   log(`N=${n}: validate`);
   const validate = measure('validate', n);
+  log(`N=${n}: diff`);
+  const diff = measure('diff', n) as Sample & { synthMs: number };
   rows.push({
     systems: n,
     objects: synth.objects ?? 0,
@@ -120,6 +126,8 @@ for (const n of sizes) {
     incrementalMs: incremental.ms,
     incrementalRendered: incremental.rendered ?? 0,
     validateMsPer1000: (validate.ms / (validate.objects ?? 1)) * 1000,
+    diffMs: diff.ms,
+    diffSynthMs: diff.synthMs,
     synthRssMb: synth.maxRssMb,
     serialRssMb: serial.maxRssMb,
   });
@@ -136,6 +144,7 @@ const ratios = {
   parallelSpeedup: last.serialMs / last.synthMs,
   incrementalOverFull: last.incrementalMs / last.synthMs,
   serialMbPer1000Objects: (last.serialRssMb / last.objects) * 1000,
+  diffOverSynth: last.diffMs / last.diffSynthMs,
 };
 
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
@@ -147,11 +156,11 @@ if (json) {
 
 const f = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const table = [
-  '| systems | objects | synth (parallel) | synth (serial) | floor (yaml only) | naive (one App) | incremental, 1 changed | validate / 1,000 objects | peak RSS parallel / serial |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| systems | objects | synth (parallel) | synth (serial) | floor (yaml only) | naive (one App) | incremental, 1 changed | validate / 1,000 objects | peak RSS parallel / serial | diff, 1 changed / synth (commands) |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (r) =>
-      `| ${r.systems} | ${r.objects} | ${f(r.synthMs)} | ${f(r.serialMs)} | ${f(r.floorMs)} | ${r.naiveFailed ? 'crashed' : `${r.naiveLowerBound ? '> ' : ''}${f(r.naiveMs)}`} | ${f(r.incrementalMs)} (${r.incrementalRendered} rendered) | ${f(r.validateMsPer1000)} | ${r.synthRssMb.toFixed(0)} / ${r.serialRssMb.toFixed(0)} MB |`,
+      `| ${r.systems} | ${r.objects} | ${f(r.synthMs)} | ${f(r.serialMs)} | ${f(r.floorMs)} | ${r.naiveFailed ? 'crashed' : `${r.naiveLowerBound ? '> ' : ''}${f(r.naiveMs)}`} | ${f(r.incrementalMs)} (${r.incrementalRendered} rendered) | ${f(r.validateMsPer1000)} | ${r.synthRssMb.toFixed(0)} / ${r.serialRssMb.toFixed(0)} MB | ${f(r.diffMs)} / ${f(r.diffSynthMs)} |`,
   ),
 ].join('\n');
 const ratioLines = [
@@ -163,6 +172,7 @@ const ratioLines = [
   `- parallel speed-up (serial / parallel, ${jobs} workers) at N=${last.systems}: **${ratios.parallelSpeedup.toFixed(2)}** (target >= 1.6)`,
   `- incremental / full after a one-system change at N=${last.systems}: **${(ratios.incrementalOverFull * 100).toFixed(1)}%** (target < 10%)`,
   `- peak memory of a serial run per 1,000 objects at N=${last.systems}: **${ratios.serialMbPer1000Objects.toFixed(1)} MB**`,
+  `- diff / synth after a one-system change at N=${last.systems}: **${ratios.diffOverSynth.toFixed(2)}** (target <= 1.5)`,
 ].join('\n');
 
 process.stdout.write(`${table}\n\n${ratioLines}\n\nmachine: ${machine}\n`);

@@ -3,8 +3,9 @@
  * measurement alone. Prints one JSON line: { ms, objects, maxRssMb, ... }.
  *
  *   measure.ts <mode> <systems> [jobs]
- *   modes: synth | floor | naive | incremental | validate
+ *   modes: synth | floor | naive | incremental | validate | diff
  */
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -15,7 +16,7 @@ import { policyEnvironmentOf } from '../constructs/gatekeeper-policies';
 import { environments } from '../environments';
 import { parseFleet, resolve } from '../model';
 import { evaluate } from '../policies/evaluate';
-import { writeEnvironment } from '../synth/engine';
+import { writeOutput } from '../synth/engine';
 import { synthesize } from '../synth/synthesize';
 import { syntheticFleet, systemName } from './fleet';
 
@@ -27,14 +28,15 @@ async function main(): Promise<void> {
   const result: Record<string, number> = {};
 
   if (mode === 'synth' || mode === 'incremental') {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-bench-'));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-bench-'));
+    const out = path.join(tmp, 'dist');
     try {
       const write = async (f: typeof fleet, cache: boolean) => {
         const r = await synthesize(f, f.environments, f.systems, {
           jobs,
           cacheFrom: cache ? out : undefined,
         });
-        for (const [env, files] of r.files) writeEnvironment(out, env, files, false);
+        writeOutput(out, r.files);
         return r;
       };
       if (mode === 'synth') {
@@ -56,7 +58,7 @@ async function main(): Promise<void> {
         result.reused = r.reused;
       }
     } finally {
-      fs.rmSync(out, { recursive: true, force: true });
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   } else if (mode === 'floor' || mode === 'naive' || mode === 'validate') {
     // The same objects syskit writes, built before the clock starts.
@@ -94,11 +96,64 @@ async function main(): Promise<void> {
       result.objects = prodObjects.length;
       result.violations = violations.length;
     }
+  } else if (mode === 'diff') {
+    Object.assign(result, measureDiff(n));
   } else {
     throw new Error(`unknown mode "${mode}"`);
   }
   result.maxRssMb = process.resourceUsage().maxRSS / 1024;
   process.stdout.write(`${JSON.stringify(result)}\n`);
+}
+
+/**
+ * `syskit diff` as a pull request runs it, against a full `syskit synth` of the same fleet, both as
+ * commands in a git repository of JSON declarations. One system changes: a public route without
+ * authentication and a call to its neighbour, so the neighbour's objects change too.
+ */
+function measureDiff(n: number): Record<string, number> {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-bench-diff-'));
+  const root = path.resolve(__dirname, '..');
+  const cli = (...args: string[]) => {
+    const t0 = performance.now();
+    try {
+      execFileSync(process.execPath, [path.join(root, 'bin/syskit.js'), ...args], {
+        cwd: repo,
+        stdio: 'pipe',
+      });
+    } catch (error) {
+      // diff exits 1 when there is something to review: that is the measured case.
+      if ((error as { status?: number }).status !== 1) throw error;
+    }
+    return performance.now() - t0;
+  };
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, stdio: 'pipe' });
+  try {
+    const systems = syntheticFleet(n);
+    fs.mkdirSync(path.join(repo, 'systems'));
+    fs.mkdirSync(path.join(repo, 'environments'));
+    const writeSystem = (s: (typeof systems)[number]) =>
+      fs.writeFileSync(path.join(repo, 'systems', `${s.name}.json`), JSON.stringify(s, null, 2));
+    systems.forEach(writeSystem);
+    for (const env of environments)
+      fs.writeFileSync(path.join(repo, 'environments', `${env.name}.json`), JSON.stringify(env, null, 2));
+    git('init', '-q');
+    git('add', '.');
+    git('-c', 'user.name=bench', '-c', 'user.email=bench@acme.example', 'commit', '-q', '-m', 'fleet');
+    const i = Math.floor(n / 2);
+    const target = systems[i];
+    target.services['svc-0'].routes = [{ host: target.name, path: '/v1/open', auth: 'none' }];
+    target.services['svc-5'].calls = [
+      ...(target.services['svc-5'].calls ?? []),
+      `${systemName((i + 1) % n)}/svc-7`,
+    ];
+    writeSystem(target);
+    const fleetFlags = ['--systems', 'systems', '--environments', 'environments'];
+    const diffMs = cli('diff', ...fleetFlags, '--format', 'json');
+    const synthMs = cli('synth', ...fleetFlags, '--out', path.join(repo, 'dist'), '--quiet', '--force');
+    return { ms: diffMs, synthMs };
+  } finally {
+    fs.rmSync(repo, { recursive: true, force: true });
+  }
 }
 
 main().catch((error) => {

@@ -27,18 +27,21 @@ Options:
   -h, --help     show this help`;
 
 export async function clusterCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    dir: { type: 'string' },
-    node: { type: 'boolean' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parse(
+    args,
+    {
+      dir: { type: 'string' },
+      node: { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    1,
+  );
   if (values.help) {
     io.out(CLUSTER_HELP);
     return EXIT.ok;
   }
   const dir = path.resolve(values.dir ?? path.join(stateDir(), 'cluster'));
-  const [action, ...extra] = positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const [action] = positionals;
   if (action === 'up') {
     const cluster = await startCluster({ dir, node: values.node === true, log: (line) => io.err(line) });
     io.out(`cluster ready at ${cluster.server}`);

@@ -29,20 +29,23 @@ ${CLUSTER_HELP_LINES}
   -h, --help              show this help`;
 
 export async function envCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    from: { type: 'string' },
-    ttl: { type: 'string' },
-    systems: { type: 'string' },
-    environments: { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-    ...CLUSTER_OPTIONS,
-  });
+  const { values, positionals } = parse(
+    args,
+    {
+      from: { type: 'string' },
+      ttl: { type: 'string' },
+      systems: { type: 'string' },
+      environments: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+      ...CLUSTER_OPTIONS,
+    },
+    2,
+  );
   if (values.help) {
     io.out(ENV_HELP);
     return EXIT.ok;
   }
-  const [action, name, ...extra] = positionals;
-  if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);
+  const [action, name] = positionals;
   const progress = values.quiet ? undefined : (text: string) => io.err(text.replace(/\n$/, ''));
   switch (action) {
     case 'up': {

@@ -22,6 +22,14 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./graph')).graphCommand,
     summary: 'print the resolved call graph and routes (Mermaid or JSON)',
   },
+  diff: {
+    load: async () => (await import('./diff')).diffCommand,
+    summary: 'review a change: security, sizing and objects against a git ref or environment',
+  },
+  impact: {
+    load: async () => (await import('./impact')).impactCommand,
+    summary: 'the blast radius of a service or system: callers, routes, consumers, owners',
+  },
   preview: {
     load: async () => (await import('./deploy')).deployCommand('preview'),
     summary: 'show what applying an environment would change',
@@ -83,19 +91,26 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
   }
 }
 
-/** Maps failures to exit codes; anything unexpected is a failure, never a silent success. */
+/**
+ * Maps failures to exit codes; anything unexpected is a failure, never a silent success. Users
+ * see what went wrong, not where in syskit: stack traces only with SYSKIT_DEBUG=1.
+ */
 export function report(error: unknown, io: Io): number {
+  const debug = process.env.SYSKIT_DEBUG === '1';
   if (error instanceof ValidationError) {
     io.err(
       `syskit: ${error.issues.length} problem${error.issues.length === 1 ? '' : 's'} found; nothing was written`,
     );
     io.err(formatIssues(error.issues));
+    const causes = (error as { causes?: readonly unknown[] }).causes ?? [];
+    if (debug) for (const cause of causes) io.err(String((cause as Error)?.stack ?? cause));
     return EXIT.invalid;
   }
   if (error instanceof UsageError || error instanceof LoadError) {
     io.err(`syskit: ${error.message}`);
     return EXIT.usage;
   }
-  io.err(`syskit: ${(error as Error)?.stack ?? String(error)}`);
+  if (debug) io.err(`syskit: ${(error as Error)?.stack ?? String(error)}`);
+  else io.err(`syskit: ${(error as Error)?.message ?? String(error)} (SYSKIT_DEBUG=1 shows where)`);
   return EXIT.failure;
 }

@@ -17,13 +17,45 @@ export const FLEET_HELP = `  --env <name>            environment to use (repeata
   --environments <path>   module, file or directory of environments (default: environments/)
   -h, --help              show this help`;
 
-/** node:util's parseArgs, with its errors turned into usage errors. */
-export function parse<T extends NonNullable<ParseArgsConfig['options']>>(args: string[], options: T) {
+/**
+ * node:util's parseArgs, with its errors turned into usage errors. Nothing on the command line
+ * is ignored: arguments beyond `positionals` (none unless the command takes some, like
+ * `env up <name>`) and a single-valued option given twice (`--env prod --env dev`, where
+ * parseArgs would keep the last) are usage errors.
+ */
+export function parse<T extends NonNullable<ParseArgsConfig['options']>>(
+  args: string[],
+  options: T,
+  positionals = 0,
+) {
+  let parsed;
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    parsed = parseArgs({ args, options, allowPositionals: true, strict: true, tokens: true });
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+  const extra = parsed.positionals.slice(positionals);
+  if (extra.length > 0) {
+    const hint = options.env && positionals === 0 ? `; environments are chosen with --env ${extra[0]}` : '';
+    throw new UsageError(
+      `unexpected argument${extra.length === 1 ? '' : 's'} ${extra.map((a) => `"${a}"`).join(' ')}${hint}`,
+    );
+  }
+  const given = new Map<string, string[]>();
+  for (const token of parsed.tokens ?? []) {
+    if (token.kind !== 'option' || token.value === undefined) continue;
+    const spec = options[token.name];
+    if (spec?.multiple) continue;
+    given.set(token.name, [...(given.get(token.name) ?? []), token.value]);
+  }
+  for (const [name, values] of given) {
+    if (values.length > 1) {
+      throw new UsageError(
+        `--${name} takes one value, got ${values.map((v) => `"${v}"`).join(' and ')}; give it once`,
+      );
+    }
+  }
+  return { values: parsed.values, positionals: parsed.positionals };
 }
 
 /** The fleet the flags name: declarations read from --systems and --environments, then picked by --env and --system. */

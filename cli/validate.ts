@@ -1,11 +1,12 @@
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { policyEnvironmentOf } from '../constructs/gatekeeper-policies';
 import { evaluate, type Violation } from '../policies/evaluate';
 import { plan, renderEnvironment } from '../synth/engine';
+import { ValidationError } from '../model/issues';
 import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, LoadError, loadDeclarations } from '../synth/load';
+import { UsageError } from '../synth/errors';
 import { EXIT, type Io } from './io';
+import { readManifests } from './manifests';
 import { FLEET_HELP, FLEET_OPTIONS, parse } from './options';
 
 export const VALIDATE_HELP = `Usage: syskit validate [options]
@@ -25,9 +26,28 @@ With --manifests, checks the given Kubernetes YAML instead of the systems
 Options:
 ${FLEET_HELP}
   --manifests <path>      a YAML file or a directory of them to check instead of the systems
-  --json                  print violations as JSON on stdout`;
+  --json                  print problems and violations as JSON on stdout:
+                          {"problems": [{"path", "message"}], "violations": [...]}`;
 
 export async function validateCommand(args: string[], io: Io): Promise<number> {
+  try {
+    return await validate(args, io);
+  } catch (error) {
+    // With --json, a script reads stdout: the problems go there too, then to stderr as usual.
+    if (args.includes('--json')) {
+      const problems =
+        error instanceof ValidationError
+          ? error.issues
+          : error instanceof UsageError || error instanceof LoadError
+            ? [{ path: '(command line)', message: error.message }]
+            : undefined;
+      if (problems) io.out(JSON.stringify({ problems, violations: [] }, null, 2));
+    }
+    throw error;
+  }
+}
+
+async function validate(args: string[], io: Io): Promise<number> {
   const { values } = parse(args, {
     ...FLEET_OPTIONS,
     json: { type: 'boolean' },
@@ -68,26 +88,9 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     io.out(
       `${env.name}: ${subject}, ${objects.length} objects, ` +
         `${violations.length} policy violation${violations.length === 1 ? '' : 's'}` +
-        (violations.length > 0 ? ` (${env.policy.enforcement})` : ''),
+        (violations.length > 0 ? ` (${[...new Set(violations.map((v) => v.enforcement))].join(', ')})` : ''),
     );
   }
-  if (values.json) io.out(JSON.stringify({ violations: all }, null, 2));
+  if (values.json) io.out(JSON.stringify({ problems: [], violations: all }, null, 2));
   return denied > 0 ? EXIT.invalid : EXIT.ok;
-}
-
-/** Kubernetes YAML from a file or every .yaml/.yml/.json file of a directory, empty documents left out. */
-function readManifests(target: string): Record<string, unknown>[] {
-  if (!fs.existsSync(target)) throw new LoadError(`${target}: no such file or directory`);
-  const files = fs.statSync(target).isDirectory()
-    ? fs
-        .readdirSync(target)
-        .filter((f) => /\.(ya?ml|json)$/.test(f))
-        .sort()
-        .map((f) => path.join(target, f))
-    : [target];
-  return files.flatMap((file) =>
-    parseAllDocuments(fs.readFileSync(file, 'utf8'))
-      .map((d) => d.toJSON() as Record<string, unknown> | null)
-      .filter((o): o is Record<string, unknown> => o !== null && typeof o === 'object'),
-  );
 }

@@ -2,6 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import {
   namespaceFor,
+  sharedWorkloadName,
   type ResolvedJob,
   type ResolvedService,
   type ResolvedSystem,
@@ -32,7 +33,7 @@ export function topicName(namespace: string, topic: string): string {
 
 /** The Kafka principal of a workload, and the consumer group it may join: `<namespace>-<workload>`. */
 export function kafkaUserName(system: ResolvedSystem, workload: ResolvedWorkload): string {
-  return `${system.namespace}-${workload.name}`;
+  return sharedWorkloadName(system.namespace, workload.name);
 }
 
 /**

@@ -23,6 +23,7 @@ export function policyEnvironmentOf(env: Environment): PolicyEnvironment {
     allowedRegistries: [...env.policy.allowedRegistries],
     mesh: env.mesh.provider,
     enforcement: env.policy.enforcement,
+    ruleEnforcement: { ...env.policy.rules },
     exemptImages: [...env.policy.exemptImages],
   };
 }

@@ -1,5 +1,6 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { routeName as derivedRouteName, routeObjectNames } from '../model/derived-names';
 import type { ResolvedRoute, ResolvedService, ResolvedSystem } from '../model';
 import { PLATFORM } from './platform';
 
@@ -26,11 +27,12 @@ export class GatewayRoutes extends Construct {
   constructor(scope: Construct, id: string, props: GatewayRoutesProps) {
     super(scope, id);
     const { service } = props;
-    const used = new Set<string>();
+    const names = routeObjectNames(
+      service.name,
+      service.routes.map((r) => r.path),
+    );
     service.routes.forEach((route, i) => {
-      let name = routeName(service.name, route);
-      if (used.has(name)) name = `${name}-${i}`;
-      used.add(name);
+      const name = names[i];
       const plugins = this.plugins(name, route);
       new ApiObject(this, name, {
         apiVersion: 'gateway.networking.k8s.io/v1',
@@ -119,11 +121,5 @@ export class GatewayRoutes extends Construct {
 
 /** `orders-v1-orders`: the service and the path, readable and stable. */
 export function routeName(service: string, route: ResolvedRoute): string {
-  const slug = route.path
-    .replace(/[^a-z0-9]+/gi, '-')
-    .replace(/^-|-$/g, '')
-    .toLowerCase();
-  const base = slug ? `${service}-${slug}` : `${service}-root`;
-  const name = base.length > 40 ? base.slice(0, 40).replace(/-$/, '') : base;
-  return name;
+  return derivedRouteName(service, route.path);
 }

@@ -1,7 +1,8 @@
 import { ApiObject, Chart, type ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { MANAGED_BY, LABELS, type Environment } from '../model';
+import { MANAGED_BY, LABELS, PLATFORM_NAME, type Environment } from '../model';
+import { fillRecommendedLabels, SYSKIT_VERSION } from './recommended-labels';
 import { GatekeeperPolicies } from './gatekeeper-policies';
 import { IDENTITY_PROVIDER_CONSUMER } from './gateway-routes';
 import { PLATFORM, PLATFORM_NAMESPACES } from './platform';
@@ -31,7 +32,7 @@ export class PlatformChart extends Chart {
       disableResourceNameHashes: true,
       labels: {
         [LABELS.managedBy]: MANAGED_BY,
-        [LABELS.partOf]: 'platform',
+        [LABELS.partOf]: PLATFORM_NAME,
         [LABELS.environment]: props.environment.name,
         ...props.labels,
       },
@@ -163,6 +164,7 @@ export class PlatformChart extends Chart {
     }
 
     new GatekeeperPolicies(this, 'policies', { environment: env, rules: props.rules });
+    fillRecommendedLabels(this, { name: PLATFORM_NAME, version: SYSKIT_VERSION });
   }
 }
 

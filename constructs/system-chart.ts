@@ -13,6 +13,7 @@ import { ScheduledJob } from './scheduled-job';
 import { ServiceWorkload } from './service-workload';
 import { SystemNamespace } from './system-namespace';
 import { vaultAgentExtras } from './vault-agent';
+import { fillRecommendedLabels, SYSKIT_VERSION } from './recommended-labels';
 
 export interface SystemChartProps extends ChartProps {
   /** The system, resolved for one environment. */
@@ -61,5 +62,15 @@ export class SystemChart extends Chart {
     if (authzClients(system).length > 0) new OpaAuthorizer(this, 'Authorizer', { system });
     new MeshSecurity(this, 'Mesh', { system });
     new SystemNetworkPolicies(this, 'NetworkPolicies', { system });
+
+    // Every object carries app.kubernetes.io/{name,version}: a workload's objects its own,
+    // the rest the system's (see fillRecommendedLabels).
+    for (const w of [...system.services, ...system.jobs]) {
+      for (const id of [`service-${w.name}`, `job-${w.name}`, `routes-${w.name}`]) {
+        const scope = this.node.tryFindChild(id);
+        if (scope) fillRecommendedLabels(scope, { name: w.name, version: w.version });
+      }
+    }
+    fillRecommendedLabels(this, { name: system.name, version: SYSKIT_VERSION });
   }
 }

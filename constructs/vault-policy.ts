@@ -1,4 +1,4 @@
-import { compare, type ResolvedSystem, type ResolvedWorkload } from '../model';
+import { compare, sharedWorkloadName, type ResolvedSystem, type ResolvedWorkload } from '../model';
 
 /**
  * The audience of the ServiceAccount token a workload's Vault Agent presents. Vault's
@@ -55,7 +55,7 @@ export interface WorkloadVaultAccess {
  * is what keeps its roles apart from the base's.
  */
 export function vaultRoleName(system: ResolvedSystem, workload: ResolvedWorkload): string {
-  return `${system.namespace}-${workload.name}`;
+  return sharedWorkloadName(system.namespace, workload.name);
 }
 
 /**

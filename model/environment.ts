@@ -2,6 +2,8 @@ import { z } from 'zod';
 import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
 import { pinnedImage } from './system';
+import { DEFAULT_KV_MOUNTS } from './vault-paths';
+import { envValueSchema } from './secret-values';
 
 const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
   error: 'expected a DNS domain like "dev.acme.example"',
@@ -17,7 +19,7 @@ const serviceOverride = z.strictObject({
     })
     .optional(),
   resources: resourcesSchema.optional(),
-  env: z.record(z.string(), z.string()).optional(),
+  env: z.record(z.string(), envValueSchema).optional(),
 });
 
 const systemOverride = z.strictObject({
@@ -29,6 +31,15 @@ const systemOverride = z.strictObject({
     .strictObject({ instances: z.number().int().min(1).optional(), storage: byteQuantity.optional() })
     .optional(),
 });
+
+/** What Gatekeeper does with a violation: record it (`dryrun`), warn the client, or reject the object. */
+export const enforcementAction = z.enum(['dryrun', 'warn', 'deny']);
+export type EnforcementAction = z.infer<typeof enforcementAction>;
+
+/** The enforcement of one policy rule in an environment: its own, or the environment's. */
+export function ruleEnforcement(env: Environment, rule: string): EnforcementAction {
+  return env.policy.rules[rule] ?? env.policy.enforcement;
+}
 
 /** Name of the OPA external authorizer in the mesh config, unless the environment names another. */
 export const DEFAULT_EXT_AUTHZ_PROVIDER = 'opa-ext-authz';
@@ -106,7 +117,13 @@ export const environmentSchema = z.strictObject({
       opaImage: DEFAULT_OPA_IMAGE,
     }),
   policy: z.strictObject({
-    enforcement: z.enum(['dryrun', 'warn', 'deny']),
+    enforcement: enforcementAction,
+    /**
+     * Enforcement of single rules, by their folder name in `policies/`, where it differs from
+     * `enforcement`: a new rule can start as `warn` while the others deny.
+     * @default {} - every rule uses `enforcement`
+     */
+    rules: z.record(z.string(), enforcementAction).default({}),
     /** Image prefixes pods may pull from, like "ghcr.io/acme/". */
     allowedRegistries: z.array(z.string().min(1)).nonempty(),
     /**
@@ -160,12 +177,18 @@ export const environmentSchema = z.strictObject({
       authMount: z.string().default('kubernetes'),
       /** Mount of Vault's database secrets engine. @default 'database' */
       databaseMount: z.string().default('database'),
+      /** KV secrets engine mounts that systems' `secrets` may name. @default ['kv', 'secret'] */
+      kvMounts: z
+        .array(z.string().regex(/^[a-z0-9][-a-z0-9_]*$/, { error: 'expected a mount name like "kv"' }))
+        .nonempty()
+        .default([...DEFAULT_KV_MOUNTS]),
     })
     .default({
       address: 'http://vault.vault.svc:8200',
       namespace: 'vault',
       authMount: 'kubernetes',
       databaseMount: 'database',
+      kvMounts: [...DEFAULT_KV_MOUNTS],
     }),
   telemetry: z
     .strictObject({

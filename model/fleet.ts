@@ -2,10 +2,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { environmentSchema, type Environment } from './environment';
 import { fromZod, sortIssues, ValidationError, type Issue } from './issues';
-import { didYouMean, RESERVED_NAMESPACES } from './names';
+import { didYouMean } from './names';
 import { parseReference } from './references';
 import { systemSchema, type Job, type Service, type System } from './system';
 import { routeHost } from './naming';
+import { checkIsolation } from './isolation';
+import { canonicalRoutePath, routeOverlapIssues, routePathIssues } from './route-paths';
+import { secretMountIssues, secretPathProblem } from './vault-paths';
+import { envIssues } from './secret-values';
+import { limitIssues } from './limits';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -25,6 +30,11 @@ export interface FleetOptions {
    * @default - the repository root, the folder holding model/ (synth/load.ts's PROJECT_ROOT)
    */
   readonly root?: string;
+  /**
+   * Names of the platform's policy rules, which `policy.rules` of an environment may name.
+   * @default - rule names are not checked
+   */
+  readonly policyRules?: readonly string[];
 }
 
 /** Name of the OPA authorizer's objects (Deployment, Service, ServiceAccount) in a system namespace. */
@@ -39,10 +49,6 @@ export const REPOSITORY_ROOT = path.resolve(__dirname, '..');
  * undefined, and Envoy would deny every request without saying why.
  */
 export const AUTHZ_PACKAGE = 'envoy.authz';
-
-/** Plain env keys that look like credentials: they belong in Vault, not in a manifest. */
-const SECRET_LOOKING_KEY =
-  /(PASSWORD|PASSWD|TOKEN|SECRET|PRIVATE_?KEY|API_?KEY|ACCESS_?KEY|CREDENTIALS?|(^|_)KEY$)/i;
 
 /** Parses and cross-checks; throws a ValidationError listing every problem at once. */
 export function parseFleet(
@@ -98,6 +104,12 @@ export function parseFleet(
   );
   for (const system of checked) issues.push(...checkSystem(system, byName, unparsed));
   for (const env of environments) issues.push(...checkEnvironment(env, checked, byName));
+  if (options.policyRules) {
+    for (const env of environments) issues.push(...checkRuleNames(env, options.policyRules));
+  }
+  issues.push(...checkIsolation(checked, environments), ...routePathIssues(checked));
+  issues.push(...secretMountIssues(checked, environments), ...limitIssues(checked, environments));
+  for (const env of environments) issues.push(...routeOverlapIssues(checked, env));
   const regoSources = readAuthzPolicies(systems, options.root ?? REPOSITORY_ROOT, issues);
 
   if (issues.length > 0) throw new ValidationError(sortIssues(issues));
@@ -180,7 +192,7 @@ function lenientSystem(input: unknown): System | undefined {
       calls: strings(r.calls),
       database: r.database === 'readwrite' || r.database === 'readonly' ? r.database : undefined,
       topics: { publishes: strings(topics.publishes), consumes: strings(topics.consumes) },
-      env: isRecord(r.env) ? (r.env as Record<string, string>) : undefined,
+      env: isRecord(r.env) ? r.env : undefined,
       port: num(r.port),
       replicas: num(r.replicas),
       autoscaling,
@@ -198,13 +210,6 @@ function lenientSystem(input: unknown): System | undefined {
     topics: isRecord(input.topics) ? input.topics : {},
     database: isRecord(input.database) ? input.database : undefined,
   } as unknown as System;
-}
-
-/** Vault paths a system may read: under its own name, right after the mount (KV v1 or v2). */
-function ownsSecretPath(system: string, vaultPath: string): boolean {
-  const segments = vaultPath.split('/');
-  const at = segments[1] === 'data' || segments[1] === 'metadata' ? 2 : 1;
-  return segments[at] === system && segments.length > at + 1;
 }
 
 function publishers(system: System): Set<string> {
@@ -292,29 +297,12 @@ function checkSystem(
       }
     });
     for (const [secret, vaultPath] of Object.entries(workload.secrets ?? {})) {
-      if (typeof vaultPath === 'string' && !ownsSecretPath(system.name, vaultPath)) {
-        issues.push({
-          path: `${path}.secrets.${secret}`,
-          message: `"${vaultPath}" is outside the system's own prefix; expected "<mount>/data/${system.name}/..." or "<mount>/${system.name}/..."`,
-        });
-      }
+      const problem = typeof vaultPath === 'string' ? secretPathProblem(system.name, vaultPath) : undefined;
+      if (problem !== undefined) issues.push({ path: `${path}.secrets.${secret}`, message: problem });
     }
-    for (const key of Object.keys(workload.env ?? {}).sort()) {
-      if (SECRET_LOOKING_KEY.test(key)) {
-        issues.push({
-          path: `${path}.env.${key}`,
-          message: `looks like a secret; declare it under secrets with a Vault path instead of a plain value`,
-        });
-      }
-    }
+    issues.push(...envIssues(`${path}.env`, workload.env));
   }
 
-  if ((RESERVED_NAMESPACES as readonly string[]).includes(system.name)) {
-    issues.push({
-      path: `${system.name}.name`,
-      message: `"${system.name}" is a namespace of Kubernetes or the platform; choose another system name`,
-    });
-  }
   for (const job of Object.keys(system.jobs ?? {})) {
     if (job in system.services) {
       issues.push({
@@ -363,6 +351,15 @@ function checkSystem(
   return issues;
 }
 
+function checkRuleNames(env: Environment, known: readonly string[]): Issue[] {
+  return Object.keys(env.policy.rules)
+    .filter((rule) => !known.includes(rule))
+    .map((rule) => ({
+      path: `environments.${env.name}.policy.rules.${rule}`,
+      message: `unknown policy rule "${rule}"${didYouMean(rule, known)}; known: ${known.join(', ')}`,
+    }));
+}
+
 function checkEnvironment(
   env: Environment,
   systems: readonly System[],
@@ -409,6 +406,11 @@ function checkEnvironment(
     }
   }
   for (const [systemName, override] of Object.entries(env.overrides)) {
+    for (const [serviceName, serviceOverride] of Object.entries(override.services)) {
+      issues.push(
+        ...envIssues(`${root}.overrides.${systemName}.services.${serviceName}.env`, serviceOverride.env),
+      );
+    }
     const system = byName.get(systemName);
     if (system === undefined) {
       issues.push({
@@ -447,7 +449,7 @@ function checkEnvironment(
     for (const [serviceName, service] of Object.entries(system.services)) {
       (service.routes ?? []).forEach((route, i) => {
         const host = routeHost(system.name, route.host, env);
-        const key = `${host}${route.path}`;
+        const key = `${host}${canonicalRoutePath(route.path)}`;
         const path = `${system.name}.services.${serviceName}.routes[${i}]`;
         const first = routes.get(key);
         if (first !== undefined) {

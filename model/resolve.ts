@@ -7,6 +7,8 @@ import { parseReference } from './references';
 import type { Endpoint, ResolvedJob, ResolvedService, ResolvedSystem, ResolvedWorkload } from './resolved';
 import type { Job, Service, System } from './system';
 import { ValidationError } from './issues';
+import { canonicalRoutePath } from './route-paths';
+import { envValueText, type EnvValue } from './secret-values';
 
 export const MANAGED_BY = 'syskit';
 
@@ -71,7 +73,7 @@ export function resolve(
   const workload = (
     name: string,
     w: Service | Job,
-    serviceOverride?: { resources?: ResourcesInput; env?: Record<string, string> },
+    serviceOverride?: { resources?: ResourcesInput; env?: Record<string, EnvValue> },
   ): ResolvedWorkload => ({
     name,
     image: w.image,
@@ -80,7 +82,7 @@ export function resolve(
     args: w.args,
     env: Object.entries({ ...w.env, ...serviceOverride?.env })
       .sort(([a], [b]) => compare(a, b))
-      .map(([n, value]) => ({ name: n, value })),
+      .map(([n, value]) => ({ name: n, value: envValueText(value) })),
     resources: mergeResources(
       environment.defaults.resources,
       override?.resources,
@@ -145,7 +147,7 @@ export function resolve(
         liveness: probe('liveness'),
         routes: (s.routes ?? []).map((r) => ({
           host: routeHost(system.name, r.host, environment),
-          path: r.path,
+          path: canonicalRoutePath(r.path),
           methods: r.methods,
           auth: r.auth,
           rateLimitPerMinute: r.rateLimitPerMinute,

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { DNS_1035_LABEL, DNS_LABEL, MAX_NAME } from './names';
 import { unpinnedReason } from './image';
 import { byteQuantity, resourcesSchema } from './quantities';
+import { envValueSchema } from './secret-values';
 
 const dnsName = (what: string, max: number) =>
   z
@@ -32,10 +33,10 @@ export const routeSchema = z.strictObject({
     .string()
     .regex(DNS_LABEL, { error: 'host must be a single DNS label; the domain comes from the environment' })
     .optional(),
-  /** Path prefix matched at the gateway. */
+  /** Path prefix matched at the gateway; written without a trailing slash and percent-encodings of plain characters. */
   path: z
     .string()
-    .regex(/^\/[A-Za-z0-9._~\-/]*$/, { error: 'path must start with "/" and use URL path characters' }),
+    .regex(/^\/[A-Za-z0-9._~\-/%]*$/, { error: 'path must start with "/" and use URL path characters' }),
   /** @default - every method */
   methods: z.array(httpMethod).nonempty().optional(),
   /** `jwt` validates the caller's token against the environment's identity provider; `none` must be written out. @default 'jwt' */
@@ -46,6 +47,12 @@ export const routeSchema = z.strictObject({
   corsOrigins: z.array(z.string().url()).optional(),
   /** Largest accepted request body in megabytes. @default 8 */
   maxBodyMegabytes: z.number().int().positive().max(1024).default(8),
+  /**
+   * Let routes of other systems on the same host sit below this prefix (the gateway sends a
+   * request to the longest matching prefix, so they take those requests from this route).
+   * @default false - nested prefixes across systems are refused
+   */
+  allowShared: z.boolean().default(false),
 });
 
 const probe = z.strictObject({
@@ -69,7 +76,7 @@ const envSchema = z.record(
   z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, {
     error: 'environment variable names must match [A-Za-z_][A-Za-z0-9_]*',
   }),
-  z.string(),
+  envValueSchema,
 );
 
 /**

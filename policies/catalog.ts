@@ -25,6 +25,11 @@ export interface PolicyEnvironment {
   /** What Gatekeeper does with a violation: record it (`dryrun`), warn the client, or reject the object. */
   enforcement: 'dryrun' | 'warn' | 'deny';
   /**
+   * Rules whose enforcement differs from `enforcement`, by rule name.
+   * @default - every rule uses `enforcement`
+   */
+  ruleEnforcement?: Record<string, 'dryrun' | 'warn' | 'deny'>;
+  /**
    * Images exempt from the container rules: containers that a mutating webhook injects into every
    * Pod (the mesh proxy, the Vault agent) and that syskit does not control. A trailing `*` makes a
    * prefix (`docker.io/istio/proxyv2:*`).
@@ -141,6 +146,11 @@ interface RuleBinding {
   readonly parameters?: (env: PolicyEnvironment) => Record<string, unknown>;
   /** @default - the rule reads nothing from data.inventory */
   readonly reads?: readonly SyncedKind[];
+}
+
+/** The names of the catalog's rules, known without reading their folders. */
+export function policyRuleNames(): string[] {
+  return Object.keys(bindings).sort();
 }
 
 const bindings: Record<string, RuleBinding> = {
@@ -324,6 +334,11 @@ export function loadPolicies(dir: string = defaultPoliciesDir()): PolicyRule[] {
   return rules;
 }
 
+/** What Gatekeeper does with a violation of `rule` in `env`. */
+export function enforcementOf(rule: string, env: PolicyEnvironment): 'dryrun' | 'warn' | 'deny' {
+  return env.ruleEnforcement?.[rule] ?? env.enforcement;
+}
+
 /** The Constraint that enforces `rule` in `env`, named after the rule. */
 export function constraintFor(rule: PolicyRule, env: PolicyEnvironment): Record<string, unknown> {
   const parameters = rule.parameters(env);
@@ -335,7 +350,7 @@ export function constraintFor(rule: PolicyRule, env: PolicyEnvironment): Record<
       labels: { 'app.kubernetes.io/managed-by': 'syskit', 'syskit.io/environment': env.name },
     },
     spec: {
-      enforcementAction: env.enforcement,
+      enforcementAction: enforcementOf(rule.name, env),
       match: structuredClone(rule.match),
       ...(parameters === undefined ? {} : { parameters }),
     },

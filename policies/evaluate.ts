@@ -14,6 +14,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   defaultPoliciesDir,
+  enforcementOf,
   gatekeeperConfig,
   loadPolicies,
   type PolicyEnvironment,
@@ -75,7 +76,7 @@ export async function evaluate(
       ...(v.namespace === '' ? {} : { namespace: v.namespace }),
       name: v.name,
       message: v.message,
-      enforcement: env.enforcement,
+      enforcement: enforcementOf(v.rule, env),
     }))
     .sort(compareViolations);
 }

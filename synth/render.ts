@@ -21,6 +21,15 @@ export function renderSystemObjects(system: ResolvedSystem): Record<string, unkn
   return chart.toJson();
 }
 
+/** Renders the cluster-wide objects to objects, for callers that compare them. */
+export function renderPlatformObjects(
+  environment: Environment,
+  hostnames: readonly string[],
+): Record<string, unknown>[] {
+  const app = new App({ outdir: 'unused' });
+  return new PlatformChart(app, 'platform', { environment, hostnames }).toJson();
+}
+
 /** Renders the cluster-wide objects of one environment (gateway, mesh defaults, policies). */
 export function renderPlatform(environment: Environment, hostnames: readonly string[]): string {
   const app = new App({ outdir: 'unused' });

@@ -1,0 +1,155 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const ROOT = path.resolve(__dirname, '../..');
+const BIN = path.join(ROOT, 'bin/syskit.js');
+
+/**
+ * End to end: a repository holding the example charts, a commit, then a chart changed in the
+ * work tree, and `syskit diff` run as users run it.
+ */
+describe('syskit diff against a git commit', () => {
+  let repo: string;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+  const diff = (...args: string[]) => {
+    const run = spawnSync(
+      process.execPath,
+      [BIN, 'diff', '--systems', 'charts', '--environments', 'environments', ...args],
+      { cwd: repo, encoding: 'utf8' },
+    );
+    return { code: run.status, out: run.stdout, err: run.stderr };
+  };
+  const edit = (file: string, from: string, to: string) => {
+    const p = path.join(repo, file);
+    const text = fs.readFileSync(p, 'utf8');
+    expect(text).toContain(from);
+    fs.writeFileSync(p, text.replace(from, to));
+  };
+
+  beforeAll(() => {
+    repo = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-diff-'));
+    for (const dir of ['charts', 'environments', 'model', 'policies/authz'])
+      fs.cpSync(path.join(ROOT, dir), path.join(repo, dir), { recursive: true });
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
+    fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('-c', 'user.name=test', '-c', 'user.email=test@acme.example', 'commit', '-q', '-m', 'base');
+
+    edit(
+      'charts/commerce.ts',
+      "calls: ['catalog', 'identity/sessions'],",
+      "calls: ['catalog', 'identity/sessions', 'payments'],",
+    );
+    edit(
+      'charts/commerce.ts',
+      "routes: [{ host: 'shop', path: '/v1/cart', corsOrigins: ['https://shop.acme.example'] }],",
+      "routes: [{ host: 'shop', path: '/v1/cart', corsOrigins: ['https://shop.acme.example'], auth: 'none' }],\n      secrets: { 'coupon-key': 'kv/data/commerce/coupons' },",
+    );
+    edit('charts/commerce.ts', "database: 'readonly',", "database: 'readwrite',");
+    edit(
+      'environments/prod.ts',
+      "policy: { enforcement: 'deny',",
+      "policy: { enforcement: 'deny', rules: { 'pinned-images': 'warn' },",
+    );
+  });
+  afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+  it('names exactly the changes made, with their risks, and exits 1', () => {
+    const status = git('status', '--porcelain');
+    const result = diff('--format', 'json');
+    expect(result.err).toBe('');
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.out);
+    expect(report.base).toBe('HEAD');
+
+    const chartChanges = [
+      {
+        kind: 'call',
+        subject: 'commerce/cart -> commerce/payments',
+        before: null,
+        after: 'grpc:8443',
+        risk: 'medium',
+      },
+      {
+        kind: 'route.auth',
+        subject: 'commerce/cart shop/v1/cart',
+        before: 'jwt',
+        after: 'none',
+        risk: 'high',
+      },
+      {
+        kind: 'secret',
+        subject: 'commerce/cart kv/data/commerce/coupons',
+        before: null,
+        after: 'coupon-key',
+        risk: 'medium',
+      },
+      { kind: 'database', subject: 'commerce/catalog', before: 'readonly', after: 'readwrite', risk: 'high' },
+    ];
+    const summary = report.environments.map((env: any) => ({
+      name: env.name,
+      systems: env.systems.map((s: any) => ({
+        name: s.name,
+        risk: s.risk,
+        changes: s.changes.map(({ kind, subject, before, after, risk }: any) => ({
+          kind,
+          subject,
+          before,
+          after,
+          risk,
+        })),
+      })),
+    }));
+    const commerce = { name: 'commerce', risk: 'high', changes: chartChanges };
+    expect(summary).toEqual([
+      { name: 'dev', systems: [commerce] },
+      {
+        name: 'prod',
+        systems: [
+          {
+            name: 'platform',
+            risk: 'high',
+            changes: [
+              { kind: 'policy', subject: 'pinned-images', before: 'deny', after: 'warn', risk: 'high' },
+            ],
+          },
+          commerce,
+        ],
+      },
+      { name: 'qa', systems: [commerce] },
+      { name: 'staging', systems: [commerce] },
+    ]);
+
+    const prod = report.environments.find((e: any) => e.name === 'prod');
+    expect(prod.systems[0].objects).toEqual({ added: {}, removed: {}, changed: { SyskitPinnedImages: 1 } });
+    const objects = prod.systems[1].objects;
+    expect(objects.removed).toEqual({ KongPlugin: 1 }); // the cart route's jwt plugin
+    expect(objects.changed).toMatchObject({
+      AuthorizationPolicy: expect.any(Number),
+      NetworkPolicy: expect.any(Number),
+    });
+
+    // The base was read without touching the work tree, the index or the worktree list.
+    expect(git('status', '--porcelain')).toBe(status);
+    expect(git('worktree', 'list').trim().split('\n')).toHaveLength(1);
+  }, 120_000);
+
+  it('gates CI on a risk, writes a pull-request comment, and has nothing to review once committed', () => {
+    expect(diff('--env', 'dev', '--fail-on', 'high').code).toBe(1);
+    const markdown = diff('--env', 'dev', '--format', 'markdown', '--objects');
+    expect(markdown.code).toBe(1);
+    expect(markdown.out).toContain('| dev | commerce | 🔴 high | 4 | 0 | 0 |');
+    expect(markdown.out).toContain('+              - cluster.local/ns/commerce/sa/cart');
+
+    git('-c', 'user.name=test', '-c', 'user.email=test@acme.example', 'commit', '-q', '-am', 'change');
+    const clean = diff('--env', 'dev');
+    expect(clean.code).toBe(0);
+    expect(clean.out).toContain('nothing to review');
+    const previous = diff('--env', 'dev', '--base', 'HEAD~1', '--fail-on', 'critical');
+    expect(previous.code).toBe(2);
+    expect(previous.err).toContain('--fail-on expects info, low, medium, high, got "critical"');
+  }, 120_000);
+});
