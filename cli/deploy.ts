@@ -1,8 +1,10 @@
+import { resolve } from '../model';
 import { crdsDir as upstreamCrdsDir } from '../scripts/crds';
 import { destroy, preview, up, type StackOptions } from '../stacks/automation';
 import { UsageError } from '../synth/engine';
 import { PROJECT_ROOT } from '../synth/load';
 import { readStackSettings, stackSettings, stackTags, type StackSettings } from '../stacks/stack-config';
+import { unreadyPods } from '../verify';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -11,6 +13,7 @@ export const CLUSTER_OPTIONS = {
   kubeconfig: { type: 'string' },
   context: { type: 'string' },
   'skip-await': { type: 'boolean' },
+  'await-timeout': { type: 'string' },
   'no-constraints': { type: 'boolean' },
   'install-crds': { type: 'boolean' },
   quiet: { type: 'boolean', short: 'q' },
@@ -19,6 +22,8 @@ export const CLUSTER_OPTIONS = {
 export const CLUSTER_HELP_LINES = `  --kubeconfig <path>     kubeconfig of the target cluster (default: KUBECONFIG or ~/.kube/config)
   --context <name>        kubeconfig context (default: the current one)
   --skip-await            do not wait for readiness (for a control plane without nodes)
+  --await-timeout <s>     give up waiting for a workload's readiness after this many
+                          seconds and name the pods that are not ready (default: 600)
   --no-constraints        leave out Gatekeeper constraints (for a cluster without Gatekeeper running)
   --install-crds          install the upstream CRDs first (for a cluster without the platform add-ons)
   -q, --quiet             do not stream Pulumi's progress`;
@@ -60,11 +65,20 @@ export function stackOptions(
     kubeconfig: (values.kubeconfig as string | undefined) ?? settings.kubeconfig,
     context: (values.context as string | undefined) ?? settings.context,
     skipAwait: values['skip-await'] === true || settings.skipAwait,
+    awaitTimeoutSeconds: awaitTimeout(values['await-timeout']),
     constraints: values['no-constraints'] !== true && settings.constraints,
     onOutput: values.quiet ? undefined : (text) => io.err(text.replace(/\n$/, '')),
   };
   if (values['install-crds'] !== true) return Promise.resolve(options);
   return upstreamCrdsDir().then((crdsDir) => ({ ...options, crdsDir }));
+}
+
+function awaitTimeout(value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isInteger(seconds) || seconds <= 0)
+    throw new UsageError(`--await-timeout expects a positive number of seconds, got "${String(value)}"`);
+  return seconds;
 }
 
 export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
@@ -95,7 +109,18 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
       return EXIT.ok;
     }
     const result =
-      verb === 'up' ? await up(fleet, environment, options) : await preview(fleet, environment, options);
+      verb === 'up'
+        ? await up(fleet, environment, options).catch(async (error: unknown) => {
+            // Pulumi says a workload did not become ready; say which pods and why.
+            if (!options.skipAwait) {
+              const namespaces = fleet.systems
+                .filter((s) => !values.system || values.system.includes(s.name))
+                .map((s) => resolve(s, environment, fleet).namespace);
+              for (const line of await unreadyPods(namespaces, options).catch(() => [])) io.err(line);
+            }
+            throw error;
+          })
+        : await preview(fleet, environment, options);
     io.out(`${environment.name}: ${result.summary}`);
     for (const url of result.outputs.urls) io.out(`  ${url}`);
     return EXIT.ok;

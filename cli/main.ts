@@ -46,13 +46,18 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./deploy')).deployCommand('destroy'),
     summary: "delete everything an environment's stack applied",
   },
+  verify: {
+    load: async () => (await import('./verify')).verifyCommand,
+    summary: 'prove on a live cluster that exactly the declared flows are open',
+  },
   env: {
     load: async () => (await import('./env')).envCommand,
     summary: 'ephemeral per-pull-request environments: up, list, down, gc',
   },
   cluster: {
     load: async () => (await import('./cluster')).clusterCommand,
-    summary: 'start or stop a local control plane for tests and local applies',
+    summary:
+      'start or stop a local cluster (control plane, and with --node a node) for tests and local applies',
   },
 };
 

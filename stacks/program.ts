@@ -21,6 +21,8 @@ export interface EnvironmentProgramArgs {
   readonly context?: string;
   /** Do not wait for readiness; for a control plane without nodes. @default false */
   readonly skipAwait?: boolean;
+  /** Give up waiting for an object's readiness after this long. @default - the provider's (10 minutes for workloads) */
+  readonly awaitTimeoutSeconds?: number;
   /** Apply Gatekeeper constraints (needs Gatekeeper running). @default true */
   readonly constraints?: boolean;
   /** Directory of upstream CRD YAML files to apply first. @default - none */
@@ -81,7 +83,12 @@ export function environmentProgram(args: EnvironmentProgramArgs): () => Promise<
       const chart = new SystemChart(new App({ outdir: 'unused' }), system.name, { system: resolved });
       new SystemRelease(
         system.name,
-        { objects: chart.toJson(), namespace: resolved.namespace, skipAwait: args.skipAwait },
+        {
+          objects: chart.toJson(),
+          namespace: resolved.namespace,
+          skipAwait: args.skipAwait,
+          awaitTimeoutSeconds: args.awaitTimeoutSeconds,
+        },
         { provider, dependsOn },
       );
       namespaces.push(resolved.namespace);

@@ -1,5 +1,5 @@
 /**
- * Helpers for e2e tests against the local control plane (scripts/control-plane.ts).
+ * Helpers for e2e tests against the local control plane (cluster/).
  *
  *   let cp: ControlPlane;
  *   beforeAll(async () => { cp = await startTestControlPlane(); await installCrds(cp.kubeconfig); }, SETUP_TIMEOUT_MS);
@@ -11,7 +11,7 @@
  * plugin refuses Pods until it exists).
  */
 import { spawn } from 'node:child_process';
-import { startControlPlane, type ControlPlane } from '../../scripts/control-plane';
+import { startControlPlane, type ControlPlane } from '../../cluster';
 import { crdsDir } from '../../scripts/crds';
 
 export type { ControlPlane };

@@ -1,0 +1,3 @@
+module syskit.local/images/pause
+
+go 1.24.0
