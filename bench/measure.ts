@@ -15,7 +15,7 @@ import { policyEnvironmentOf } from '../constructs/gatekeeper-policies';
 import { environments } from '../environments';
 import { parseFleet, resolve } from '../model';
 import { evaluate } from '../policies/evaluate';
-import { writeEnvironment } from '../synth/engine';
+import { writeOutput } from '../synth/engine';
 import { synthesize } from '../synth/synthesize';
 import { syntheticFleet, systemName } from './fleet';
 
@@ -27,14 +27,15 @@ async function main(): Promise<void> {
   const result: Record<string, number> = {};
 
   if (mode === 'synth' || mode === 'incremental') {
-    const out = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-bench-'));
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-bench-'));
+    const out = path.join(tmp, 'dist');
     try {
       const write = async (f: typeof fleet, cache: boolean) => {
         const r = await synthesize(f, f.environments, f.systems, {
           jobs,
           cacheFrom: cache ? out : undefined,
         });
-        for (const [env, files] of r.files) writeEnvironment(out, env, files, false);
+        writeOutput(out, r.files);
         return r;
       };
       if (mode === 'synth') {
@@ -56,7 +57,7 @@ async function main(): Promise<void> {
         result.reused = r.reused;
       }
     } finally {
-      fs.rmSync(out, { recursive: true, force: true });
+      fs.rmSync(tmp, { recursive: true, force: true });
     }
   } else if (mode === 'floor' || mode === 'naive' || mode === 'validate') {
     // The same objects syskit writes, built before the clock starts.

@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import {
   parseFleet,
   resolve,
@@ -9,8 +11,8 @@ import {
 } from '../model';
 import { renderVaultFiles } from '../constructs/vault-files';
 import { renderPlatform, renderSystem } from './render';
-import { bodyText, listDirectory, replaceDirectory, type FileBody } from './output';
-import { CACHE_FILE, cacheManifest, type CacheManifest } from './cache';
+import { listTree, OutputFolder, type FileBody, type LockOptions } from './output';
+import { cacheFile, cacheManifest, previousManifest } from './cache';
 
 import { UsageError } from './errors';
 
@@ -136,17 +138,84 @@ export function countDocuments(yaml: string): number {
   return count;
 }
 
+export interface WriteOptions extends LockOptions {
+  /**
+   * Only some systems were rendered: keep the other systems' files of each written environment
+   * as the previous run left them. @default false
+   */
+  readonly partial?: boolean;
+  /**
+   * Keep the previous run's environments that this run did not write (a run limited with
+   * `--env`); otherwise the output holds exactly this run's environments. @default true
+   */
+  readonly keepOtherEnvironments?: boolean;
+}
+
 /**
- * Writes each environment's files atomically. When only some systems were rendered, the other
- * systems' files from the previous run are kept as they were.
+ * Writes one run's environments into the output folder as one step: locks it, builds the whole
+ * new output aside (files kept from the previous run are hard-linked, not copied) and swaps it
+ * in, so readers and a killed run see the previous output or this one, never a mix.
  */
+export function writeOutput(
+  outDir: string,
+  files: ReadonlyMap<string, readonly RenderedFile[]>,
+  options: WriteOptions = {},
+): void {
+  const folder = OutputFolder.open(outDir, options);
+  try {
+    writeRun(folder, files, options);
+  } finally {
+    folder.release();
+  }
+}
+
+/** Writes one environment, keeping the others as they were (see `writeOutput`). */
 export function writeEnvironment(
   outDir: string,
   environment: string,
   files: readonly RenderedFile[],
   partial: boolean,
 ): void {
-  const contents: Map<string, FileBody> = partial ? listDirectory(outDir, environment) : new Map();
+  writeOutput(outDir, new Map([[environment, files]]), { partial });
+}
+
+/** Commits one run's environments to an output folder this process has open (and locked). */
+export function writeRun(
+  folder: OutputFolder,
+  files: ReadonlyMap<string, readonly RenderedFile[]>,
+  options: Pick<WriteOptions, 'partial' | 'keepOtherEnvironments'> = {},
+): void {
+  const current = folder.current;
+  const tree = new Map<string, FileBody>();
+  for (const [environment, list] of files) {
+    const contents = environmentContents(current, environment, list, options.partial ?? false);
+    for (const [name, body] of contents) tree.set(`${environment}/${name}`, body);
+    if (list.some((f) => f.hash)) {
+      tree.set(cacheFile(environment), cacheManifest(contents, list, previousManifest(current, environment)));
+    }
+  }
+  if (current && (options.keepOtherEnvironments ?? true)) {
+    for (const environment of environmentsIn(current)) {
+      if (files.has(environment)) continue;
+      for (const [name, body] of listTree(path.join(current, environment))) {
+        tree.set(`${environment}/${name}`, body);
+      }
+      const cache = path.join(current, cacheFile(environment));
+      if (fs.existsSync(cache)) tree.set(cacheFile(environment), { link: cache });
+    }
+  }
+  folder.commit(new Map([...tree.entries()].sort(([a], [b]) => (a < b ? -1 : 1))));
+}
+
+/** An environment's files: this run's, plus (for a partial run) the other systems' from before. */
+function environmentContents(
+  current: string | undefined,
+  environment: string,
+  files: readonly RenderedFile[],
+  partial: boolean,
+): Map<string, FileBody> {
+  const contents: Map<string, FileBody> =
+    partial && current ? listTree(path.join(current, environment)) : new Map();
   for (const f of files) {
     contents.set(f.file, f.source ? { link: f.source } : f.content);
     if (!f.companions) continue;
@@ -154,21 +223,14 @@ export function writeEnvironment(
     for (const name of [...contents.keys()]) if (name.startsWith(prefix)) contents.delete(name);
     for (const [name, content] of f.companions.files) contents.set(`${prefix}${name}`, content);
   }
-  const previous = contents.get(CACHE_FILE);
-  contents.delete(CACHE_FILE);
-  if (files.some((f) => f.hash)) {
-    contents.set(
-      CACHE_FILE,
-      cacheManifest(
-        contents,
-        files,
-        previous ? (JSON.parse(bodyText(previous)) as CacheManifest) : undefined,
-      ),
-    );
-  }
-  replaceDirectory(
-    outDir,
-    environment,
-    new Map([...contents.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
-  );
+  return contents;
+}
+
+/** The environments in an output folder: its folders that are not syskit's bookkeeping. */
+function environmentsIn(root: string): string[] {
+  return fs
+    .readdirSync(root, { withFileTypes: true })
+    .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+    .map((e) => e.name)
+    .sort();
 }

@@ -18,3 +18,14 @@ export class LoadError extends Error {
     this.name = 'LoadError';
   }
 }
+
+/**
+ * Another run still holds the output folder's lock after the wait allowed: nothing in the
+ * input is wrong, so this is not a usage error; the message names the holder.
+ */
+export class OutputBusyError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'OutputBusyError';
+  }
+}

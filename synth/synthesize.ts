@@ -8,7 +8,7 @@ import {
 } from '../model';
 import { countDocuments, PLATFORM_FILE, vaultDir, type RenderedFile } from './engine';
 import * as fs from 'node:fs';
-import { readCache } from './cache';
+import { cacheFile, contentHash, readCache, type PreviousOutput } from './cache';
 import type { FileBody } from './output';
 import { inputHash } from './fingerprint';
 import { defaultJobs, renderAll } from './pool';
@@ -28,6 +28,17 @@ export interface SynthesizeResult {
   readonly files: ReadonlyMap<string, RenderedFile[]>;
   readonly rendered: number;
   readonly reused: number;
+  /**
+   * What the previous output got wrong, each named by its path below the output folder: files
+   * changed or deleted outside syskit, a damaged cache. Each was rendered again, not trusted.
+   */
+  readonly warnings: readonly OutputWarning[];
+}
+
+export interface OutputWarning {
+  /** Below the output folder, like `prod/commerce.yaml`. */
+  readonly path: string;
+  readonly message: string;
 }
 
 /**
@@ -47,18 +58,25 @@ export async function synthesize(
   const pending: { env: string; slot: number; resolved: ResolvedSystem; hash: string }[] = [];
   let reused = 0;
   let rendered = 0;
+  const warnings: OutputWarning[] = [];
 
   for (const env of environments) {
-    const previous = options.cacheFrom ? readCache(options.cacheFrom, env.name) : undefined;
+    const read = options.cacheFrom ? readCache(options.cacheFrom, env.name) : { kind: 'none' as const };
+    if (read.kind === 'damaged') {
+      warnings.push({ path: cacheFile(env.name), message: `${read.problem}; rendering ${env.name} again` });
+    }
+    const previous = read.kind === 'found' ? read.previous : undefined;
     const companions = previous ? companionsByDir(previous.files) : new Map<string, Map<string, FileBody>>();
-    // A file is reused when its input hash is the one recorded beside it: it is linked into the
-    // new output, and read only if someone asks for its content.
-    const reuse = (file: string, hash: string): { source: string; objects: number } | undefined => {
-      const link = previous?.files.get(file);
-      const objects = previous?.manifest.objects?.[file];
-      return link && objects !== undefined && previous!.manifest.files[file] === hash
-        ? { source: link.link, objects }
-        : undefined;
+    // A file is reused when its input hash is the one recorded beside it and every file it
+    // wrote still holds what syskit wrote: it is then linked into the new output.
+    const reuse = (file: string, hash: string, dir?: string): Reused | undefined => {
+      if (!previous) return undefined;
+      const found = verifiedReuse(previous, file, hash, dir);
+      if (found && 'message' in found) {
+        warnings.push({ path: `${env.name}/${found.path}`, message: `${found.message}; rendered again` });
+        return undefined;
+      }
+      return found;
     };
     const out: RenderedFile[] = [];
 
@@ -81,10 +99,10 @@ export async function synthesize(
       const resolved = resolve(system, env, fleet);
       const hash = inputHash(resolved);
       const file = `${system.name}.yaml`;
-      const cached = reuse(file, hash);
+      const dir = vaultDir(system.name);
+      const cached = reuse(file, hash, dir);
       if (cached) {
         reused++;
-        const dir = vaultDir(system.name);
         out.push(
           reusedFile(
             {
@@ -123,23 +141,49 @@ export async function synthesize(
       companions: { dir: vaultDir(p.resolved.name), files: new Map(r.vault) },
     };
   });
-  return { files, rendered, reused };
+  return { files, rendered, reused, warnings };
 }
 
-/** A file carried over from the previous run: linked when written, read only when asked. */
-function reusedFile(
-  base: Omit<RenderedFile, 'content' | 'objects'>,
-  cached: { source: string; objects: number },
-): RenderedFile {
-  let content: string | undefined;
-  return {
-    ...base,
-    source: cached.source,
-    objects: cached.objects,
-    get content() {
-      return (content ??= fs.readFileSync(cached.source, 'utf8'));
-    },
-  };
+/** A file of the previous run that may be linked into this one, with its verified content. */
+interface Reused {
+  readonly source: string;
+  readonly objects: number;
+  readonly content: string;
+}
+
+/**
+ * The previous run's `file` (and the companion files in `dir`), if its input hash is `hash` and
+ * every one of those files still has the content hash syskit recorded when writing it; what is
+ * wrong with the first one that does not (edited, deleted or added by hand); or undefined when
+ * the inputs changed.
+ */
+function verifiedReuse(
+  previous: PreviousOutput,
+  file: string,
+  hash: string,
+  dir?: string,
+): Reused | OutputWarning | undefined {
+  const { manifest, files } = previous;
+  const objects = manifest.objects[file];
+  if (manifest.files[file] !== hash || objects === undefined || !manifest.outputs[file]) return undefined;
+  const mine = (name: string) => name === file || (dir !== undefined && name.startsWith(`${dir}/`));
+  let content: Buffer | undefined;
+  for (const name of Object.keys(manifest.outputs).filter(mine)) {
+    const link = files.get(name)?.link;
+    if (!link) return { path: name, message: 'deleted outside syskit' };
+    const bytes = fs.readFileSync(link);
+    if (contentHash(bytes) !== manifest.outputs[name])
+      return { path: name, message: 'changed outside syskit' };
+    if (name === file) content = bytes;
+  }
+  const added = [...files.keys()].find((name) => mine(name) && manifest.outputs[name] === undefined);
+  if (added) return { path: added, message: 'added outside syskit' };
+  return { source: files.get(file)!.link, objects, content: content!.toString('utf8') };
+}
+
+/** A file carried over from the previous run: linked when written, its content already read. */
+function reusedFile(base: Omit<RenderedFile, 'content' | 'objects'>, cached: Reused): RenderedFile {
+  return { ...base, source: cached.source, objects: cached.objects, content: cached.content };
 }
 
 /** The previous run's companion files (`vault/<system>/<name>`), grouped by folder in one pass. */

@@ -30,11 +30,13 @@ function snapshot(dir: string): Record<string, string> {
 }
 
 describe('syskit synth', () => {
+  let tmp: string;
   let out: string;
   beforeAll(() => {
-    out = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-synth-'));
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-synth-'));
+    out = path.join(tmp, 'dist');
   });
-  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('writes every example system for every environment, one summary line each', async () => {
     const result = await run('synth', '--out', out);
@@ -55,13 +57,9 @@ describe('syskit synth', () => {
 
   it('is byte-identical from run to run', async () => {
     const first = snapshot(out);
-    const second = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-synth-'));
-    try {
-      expect((await run('synth', '--out', second)).code).toBe(0);
-      expect(snapshot(second)).toEqual(first);
-    } finally {
-      fs.rmSync(second, { recursive: true, force: true });
-    }
+    const second = path.join(tmp, 'second');
+    expect((await run('synth', '--out', second)).code).toBe(0);
+    expect(snapshot(second)).toEqual(first);
   });
 
   it('writes pods that pass Pod Security restricted, in every document of every environment', () => {

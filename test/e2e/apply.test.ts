@@ -6,7 +6,7 @@ import { environments as longLived } from '../../environments';
 import { parseFleet } from '../../model';
 import { loadDeclarations } from '../../synth/load';
 import { synthesize } from '../../synth/synthesize';
-import { writeEnvironment, PLATFORM_FILE } from '../../synth/engine';
+import { writeOutput, PLATFORM_FILE } from '../../synth/engine';
 import { podTemplates } from '../pod-templates';
 import { constraintCrds } from './constraint-crds';
 import {
@@ -32,10 +32,10 @@ describe('synthesized manifests on a real control plane', () => {
   const envNames = longLived.map((e) => e.name);
 
   beforeAll(async () => {
-    out = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-e2e-dist-'));
+    out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-e2e-dist-')), 'dist');
     const fleet = parseFleet(loadDeclarations('charts'), loadDeclarations('environments'));
     const result = await synthesize(fleet, fleet.environments, fleet.systems, { jobs: 1 });
-    for (const [env, files] of result.files) writeEnvironment(out, env, files, false);
+    writeOutput(out, result.files);
     cp = await startTestControlPlane();
     await installCrds(kc());
     await kubectl(['apply', '--server-side', '-f', '-'], kc(), {
@@ -50,7 +50,7 @@ describe('synthesized manifests on a real control plane', () => {
 
   afterAll(async () => {
     await cp?.stop();
-    if (out) fs.rmSync(out, { recursive: true, force: true });
+    if (out) fs.rmSync(path.dirname(out), { recursive: true, force: true });
   }, TEARDOWN_TIMEOUT_MS);
 
   const filesOf = (env: string) => [

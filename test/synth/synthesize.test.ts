@@ -5,7 +5,7 @@ import { syntheticFleet } from '../../bench/fleet';
 import dev from '../../environments/dev';
 import prod from '../../environments/prod';
 import { parseFleet, type Fleet } from '../../model';
-import { writeEnvironment, type RenderedFile } from '../../synth/engine';
+import { writeOutput, type RenderedFile } from '../../synth/engine';
 import { bodyText } from '../../synth/output';
 import { PARALLEL_THRESHOLD } from '../../synth/pool';
 import { synthesize } from '../../synth/synthesize';
@@ -27,14 +27,16 @@ function contents(files: ReadonlyMap<string, RenderedFile[]>): Record<string, st
 describe('synthesize', () => {
   let fleet: Fleet;
   let serial: Record<string, string>;
+  let tmp: string;
   let out: string;
 
   beforeAll(async () => {
     fleet = parseFleet(syntheticFleet(SYSTEMS), [dev, prod]);
     serial = contents((await synthesize(fleet, fleet.environments, fleet.systems, { jobs: 1 })).files);
-    out = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-incremental-'));
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-incremental-'));
+    out = path.join(tmp, 'dist');
   }, 120_000);
-  afterAll(() => fs.rmSync(out, { recursive: true, force: true }));
+  afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('renders on worker threads exactly what a serial run renders', async () => {
     expect(SYSTEMS * 2).toBeGreaterThanOrEqual(PARALLEL_THRESHOLD);
@@ -45,7 +47,7 @@ describe('synthesize', () => {
 
   it('after a one-system change renders only that system, and the result equals a full run', async () => {
     const first = await synthesize(fleet, fleet.environments, fleet.systems, { jobs: 1 });
-    for (const [env, files] of first.files) writeEnvironment(out, env, files, false);
+    writeOutput(out, first.files);
 
     const changedInput = syntheticFleet(SYSTEMS);
     changedInput[4].services['svc-2'].image = 'registry.acme.example/sys-0004/svc-2:7.7.7';
