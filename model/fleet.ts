@@ -201,7 +201,7 @@ function lenientSystem(input: unknown): System | undefined {
 }
 
 /** Vault paths a system may read: under its own name, right after the mount (KV v1 or v2). */
-function ownsSecretPath(system: string, vaultPath: string): boolean {
+export function ownsSecretPath(system: string, vaultPath: string): boolean {
   const segments = vaultPath.split('/');
   const at = segments[1] === 'data' || segments[1] === 'metadata' ? 2 : 1;
   return segments[at] === system && segments.length > at + 1;
