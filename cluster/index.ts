@@ -37,7 +37,9 @@ import {
   cgroupRootName,
   containerdSocket,
   ctrArgs,
+  drainNode,
   importImages,
+  podNetnsFiles,
   removeCgroupRoot,
   startContainerd,
   startKubelet,
@@ -294,11 +296,27 @@ async function teardown(
   const netns = state?.node?.netns ?? netnsName(dir);
   const hasNode = state?.node !== undefined || fs.existsSync(`/run/netns/${netns}`);
   if (hasNode) {
-    // The kubelet first, so it restarts nothing; then every container (by its cgroup, which
-    // holds even when containerd is gone), then containerd and its shims.
+    const cgroupRoot = state?.node?.cgroupRoot ?? cgroupRootName(netns);
+    const socket = state?.node?.containerdSocket ?? containerdSocket(dir);
+    // Pods leave the way Kubernetes removes them (the runtime cleans up their networks); then
+    // the kubelet stops, so it restarts nothing; then whatever is left is killed by its cgroup
+    // (which holds even when containerd is gone), then containerd and its shims.
+    await stop('kube-scheduler');
+    if (
+      state &&
+      fs.existsSync(state.kubeconfig) &&
+      all.some((p) => p.name === 'kubelet' && isOurs(p.pid, dir))
+    ) {
+      await drainNode(state.kubeconfig, 'ctr', socket, 45_000);
+    }
     await stop('kubelet');
     await stop('kube-proxy');
-    await removeCgroupRoot(state?.node?.cgroupRoot ?? cgroupRootName(netns));
+    const leftNetns = podNetnsFiles(cgroupRoot);
+    await removeCgroupRoot(cgroupRoot);
+    for (const file of leftNetns) {
+      await runCommand('umount', [file]).catch(() => undefined);
+      fs.rmSync(file, { force: true });
+    }
     await stop('containerd');
     for (const pid of processesNaming(path.join(dir, 'node'))) await terminate(pid, dir, 2_000);
     await unmountUnder(dir);

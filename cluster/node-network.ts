@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { NODE_API_PORT, NODE_IP } from './addresses';
+import { NODE_API_PORT, NODE_IP, SERVICE_CLUSTER_IP_RANGE } from './addresses';
 import { waitUntil } from './processes';
 import type { ClusterRun } from './state';
 
@@ -48,6 +48,9 @@ export async function createNodeNetwork(name: string): Promise<void> {
   // The node's address sits on the namespace's loopback: local to the node, reachable from pods
   // through the bridge, and needing no interface type the kernel may lack (dummy is a module).
   await run('ip', ['-n', name, 'addr', 'add', `${NODE_IP}/32`, 'dev', 'lo']);
+  // The node's own processes (host-network pods among them) reach Services too: their packets
+  // need a route before kube-proxy's OUTPUT rules rewrite the ClusterIP to an endpoint.
+  await run('ip', ['-n', name, 'route', 'add', SERVICE_CLUSTER_IP_RANGE, 'dev', 'lo']);
   // Per-namespace settings: forwarding between pods, Service DNAT for pod-to-pod traffic on the
   // bridge, and NodePort-style localhost routing kube-proxy expects.
   await run('ip', [

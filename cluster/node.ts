@@ -61,6 +61,9 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
   stream_server_address = "127.0.0.1"
   stream_server_port = "0"
   enable_selinux = false
+  # Lowering a process's OOM score needs CAP_SYS_RESOURCE, which this machine's root may lack
+  # (sandboxed CI runners often do); pods then get scores no lower than containerd's own.
+  restrict_oom_score_adj = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"
@@ -68,6 +71,7 @@ disabled_plugins = ["io.containerd.snapshotter.v1.btrfs", "io.containerd.snapsho
       runtime_type = "io.containerd.runc.v2"
       [plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runc.options]
         SystemdCgroup = false
+        Root = ${JSON.stringify(path.join(root, 'runc'))}
   [plugins."io.containerd.grpc.v1.cri".cni]
     bin_dir = ${JSON.stringify(CNI_BIN_DIR)}
     conf_dir = ${JSON.stringify(cniConf)}
@@ -261,6 +265,7 @@ export async function startKubelet(
     serverTLSBootstrap: false,
     shutdownGracePeriod: '0s',
     volumePluginDir: path.join(nodeDir, 'volume-plugins'),
+    podLogsDir: path.join(nodeDir, 'pod-logs'),
   };
   const configFile = path.join(nodeDir, 'kubelet.yaml');
   fs.writeFileSync(configFile, stringify(config));
@@ -299,4 +304,72 @@ export async function unmountUnder(dir: string): Promise<void> {
   }
   const left = mountPoints();
   if (left.length > 0) throw new Error(`could not unmount: ${left.join(', ')}`);
+}
+
+/**
+ * Remove every pod from the node the way Kubernetes does, so the runtime tears down each pod's
+ * network (CNI DEL) and its network namespace file, and each shim exits on its own: stop the
+ * scheduler first (nothing new lands), then force-delete the node's pods and wait until
+ * containerd runs no task. Gives up after `timeoutMs`; the caller then kills what is left.
+ */
+export async function drainNode(
+  kubeconfig: string,
+  ctr: string,
+  socket: string,
+  timeoutMs: number,
+): Promise<void> {
+  await run('kubectl', [
+    '--kubeconfig',
+    kubeconfig,
+    'delete',
+    'pods',
+    '--all-namespaces',
+    '--field-selector',
+    `spec.nodeName=${NODE_NAME}`,
+    '--force',
+    '--grace-period=0',
+    '--wait=false',
+  ]).catch(() => undefined);
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const tasks = await run(ctr, ctrArgs(socket, ['tasks', 'ls', '-q'])).catch(() => '');
+    if (tasks.trim() === '') return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}
+
+/**
+ * The network namespace files (`/run/netns/cni-*`) of the processes in the cgroup root: the
+ * runtime pins each pod's namespace there, and a pod killed without the runtime leaves its file.
+ */
+export function podNetnsFiles(cgroupRoot: string): string[] {
+  const inodes = new Set<number>();
+  for (const hierarchy of cgroupHierarchies().slice(0, 1)) {
+    const base = path.join(CGROUP_ROOT, hierarchy, cgroupRoot);
+    if (!fs.existsSync(base)) continue;
+    for (const dir of walk(base)) {
+      for (const pid of readPids(path.join(dir, 'cgroup.procs'))) {
+        try {
+          inodes.add(fs.statSync(`/proc/${pid}/ns/net`).ino);
+        } catch {
+          /* gone */
+        }
+      }
+    }
+  }
+  let files: string[] = [];
+  try {
+    files = fs.readdirSync('/run/netns').filter((f) => f.startsWith('cni-'));
+  } catch {
+    return [];
+  }
+  return files
+    .map((f) => path.join('/run/netns', f))
+    .filter((f) => {
+      try {
+        return inodes.has(fs.statSync(f).ino);
+      } catch {
+        return false;
+      }
+    });
 }

@@ -37,6 +37,12 @@ export interface ProbePodOptions {
   readonly image: string;
   /** Per-target timeout in seconds. */
   readonly timeoutSeconds: number;
+  /**
+   * Seconds the probe waits before its first attempt: NetworkPolicy implementations program
+   * a new pod's address a moment after it starts, and until then they judge its traffic as
+   * coming from nobody in particular.
+   */
+  readonly settleSeconds: number;
 }
 
 export function probePod(
@@ -76,7 +82,13 @@ export function probePod(
           name: 'probe',
           image: opts.image,
           imagePullPolicy: 'IfNotPresent',
-          args: ['probe', `--timeout=${opts.timeoutSeconds}s`, '--out=/dev/termination-log', ...targets],
+          args: [
+            'probe',
+            `--settle=${opts.settleSeconds}s`,
+            `--timeout=${opts.timeoutSeconds}s`,
+            '--out=/dev/termination-log',
+            ...targets,
+          ],
           readinessProbe: { tcpSocket: { port: 1 }, periodSeconds: 60 },
           resources: {
             requests: { cpu: '10m', memory: '16Mi' },

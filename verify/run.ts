@@ -27,6 +27,8 @@ export interface RunOptions extends KubeTarget {
   readonly parallel?: number;
   /** Seconds each target may take before it counts as closed. @default 2 */
   readonly targetTimeoutSeconds?: number;
+  /** Seconds each probe waits for the NetworkPolicy implementation to know it. @default 5 */
+  readonly settleSeconds?: number;
   /** How long one probe pod may take from creation to result, in ms. @default 90000 */
   readonly podTimeoutMs?: number;
   /** Progress lines. @default - discarded */
@@ -213,11 +215,7 @@ async function runJobs(
           job.source,
           job.identity,
           job.probed.map((p) => p.target),
-          {
-            runId,
-            image,
-            timeoutSeconds,
-          },
+          { runId, image, timeoutSeconds, settleSeconds: opts.settleSeconds ?? 5 },
         );
         try {
           const name = (

@@ -24,7 +24,7 @@ const pod = probePod(
     serviceAccount: 'orders',
   },
   ['tcp:10.0.0.12:9000', 'dns:kubernetes.default'],
-  { runId: 'abc123', image: DEFAULT_PROBE_IMAGE, timeoutSeconds: 2 },
+  { runId: 'abc123', image: DEFAULT_PROBE_IMAGE, timeoutSeconds: 2, settleSeconds: 5 },
 ) as Pod;
 
 describe('probePod', () => {
@@ -62,6 +62,7 @@ describe('probePod', () => {
     expect(pod.spec.automountServiceAccountToken).toBe(false);
     expect(pod.spec.containers[0].args).toEqual([
       'probe',
+      '--settle=5s',
       '--timeout=2s',
       '--out=/dev/termination-log',
       'tcp:10.0.0.12:9000',

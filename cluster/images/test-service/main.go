@@ -4,7 +4,7 @@
 // container's termination message, so no log access to the node is needed.
 //
 //	test-service serve --http=8080 --http=9090 --grpc=8443 --expect-uid=10001 --expect-read-only-root
-//	test-service probe --timeout=2s --out=/dev/termination-log tcp:10.0.0.12:8080 dns:orders.commerce.svc.cluster.local
+//	test-service probe --settle=5s --timeout=2s --out=/dev/termination-log tcp:10.0.0.12:8080 dns:orders.commerce.svc.cluster.local
 //
 // It writes to /tmp only.
 package main
@@ -156,10 +156,14 @@ func probe(args []string) int {
 	fs := flag.NewFlagSet("probe", flag.ContinueOnError)
 	timeout := fs.Duration("timeout", 2*time.Second, "how long each target may take")
 	out := fs.String("out", "", "also write the JSON results to this file")
+	// A NetworkPolicy implementation learns about a new pod a moment after it starts; a probe
+	// that dialled at once would be judged as an unknown address, not as the workload it imitates.
+	settle := fs.Duration("settle", 0, "wait this long before the first attempt")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	targets := fs.Args()
+	time.Sleep(*settle)
 	results := make([]result, len(targets))
 	var wg sync.WaitGroup
 	for i, target := range targets {
