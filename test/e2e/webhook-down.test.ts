@@ -61,7 +61,8 @@ describe('syskit up against a webhook that is down', () => {
         { SYSKIT_STATE_DIR: state, PULUMI_CONFIG_PASSPHRASE: 'e2e-only' },
         10 * 60_000,
       );
-      expect(r.code).toBe(3);
+      if (r.code !== 3)
+        throw new Error(`syskit up exited ${r.code} after ${r.ms} ms:\n${r.stderr.slice(-4000)}`);
       expect(r.ms).toBeLessThan(5 * 60_000);
       expect(r.stderr).toMatch(
         new RegExp(
