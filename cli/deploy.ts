@@ -5,6 +5,7 @@ import { UsageError } from '../synth/engine';
 import { PROJECT_ROOT } from '../synth/load';
 import { readStackSettings, stackSettings, stackTags, type StackSettings } from '../stacks/stack-config';
 import { unreadyPods } from '../verify';
+import { webhookFailures } from '../stacks/webhook-failures';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -111,6 +112,16 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
     const result =
       verb === 'up'
         ? await up(fleet, environment, options).catch(async (error: unknown) => {
+            // An admission webhook the API server could not call refuses every object it
+            // covers (the platform's webhooks fail closed): name it and the objects.
+            const failures = webhookFailures(
+              `${(error as Error)?.message ?? ''}\n${(error as { stdout?: string }).stdout ?? ''}\n${(error as { stderr?: string }).stderr ?? ''}`,
+            );
+            for (const f of failures) {
+              io.err(
+                `syskit: admission webhook "${f.webhook}" could not be called for ${f.object ?? 'an object'}: ${f.reason}`,
+              );
+            }
             // Pulumi says a workload did not become ready; say which pods and why.
             if (!options.skipAwait) {
               const namespaces = fleet.systems

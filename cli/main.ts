@@ -54,6 +54,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./env')).envCommand,
     summary: 'ephemeral per-pull-request environments: up, list, down, gc',
   },
+  vault: {
+    load: async () => (await import('./vault')).vaultCommand,
+    summary: "apply an environment's Vault policies, Kubernetes-auth roles and database roles",
+  },
   cluster: {
     load: async () => (await import('./cluster')).clusterCommand,
     summary:

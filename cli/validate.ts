@@ -1,6 +1,7 @@
 import { parseAllDocuments } from 'yaml';
 import { policyEnvironmentOf } from '../constructs/gatekeeper-policies';
 import { evaluate, type Violation } from '../policies/evaluate';
+import { checkTemplates, isConstraintTemplate, type TemplateProblem } from '../policies/template-compile';
 import { plan, renderEnvironment } from '../synth/engine';
 import { ValidationError } from '../model/issues';
 import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, LoadError, loadDeclarations } from '../synth/load';
@@ -16,9 +17,11 @@ manifests in memory, and evaluates them with OPA against the same Rego
 policies Gatekeeper enforces in the cluster (policies/). Nothing is written.
 
 Each violation is reported with its rule, environment, kind/namespace/name and
-message. Exit 1 when a declaration is invalid or when a violation would be
-denied in its environment (enforcement "deny"); violations in "dryrun" and
-"warn" environments are reported but do not fail the run.
+message. Exit 1 when a declaration is invalid, when a violation would be
+denied in its environment (enforcement "deny"), or when Gatekeeper would not
+compile one of the ConstraintTemplates (same checks as Gatekeeper's
+constraint framework, with the same OPA); violations in "dryrun" and "warn"
+environments are reported but do not fail the run.
 
 With --manifests, checks the given Kubernetes YAML instead of the systems
 (for manifests written by hand or by another tool).
@@ -27,7 +30,7 @@ Options:
 ${FLEET_HELP}
   --manifests <path>      a YAML file or a directory of them to check instead of the systems
   --json                  print problems and violations as JSON on stdout:
-                          {"problems": [{"path", "message"}], "violations": [...]}`;
+                          {"problems": [{"path", "message"}], "violations": [...], "templates": [...]}`;
 
 export async function validateCommand(args: string[], io: Io): Promise<number> {
   try {
@@ -41,7 +44,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
           : error instanceof UsageError || error instanceof LoadError
             ? [{ path: '(command line)', message: error.message }]
             : undefined;
-      if (problems) io.out(JSON.stringify({ problems, violations: [] }, null, 2));
+      if (problems) io.out(JSON.stringify({ problems, violations: [], templates: [] }, null, 2));
     }
     throw error;
   }
@@ -69,16 +72,32 @@ async function validate(args: string[], io: Io): Promise<number> {
     systems: values.system,
   });
   const all: Violation[] = [];
+  const templateProblems: Array<TemplateProblem & { environment: string }> = [];
   let denied = 0;
+  // Every environment carries the same templates; each distinct one is compiled once.
+  const compiled = new Map<string, Promise<TemplateProblem[]>>();
+  const checkOnce = (objects: Record<string, unknown>[]) =>
+    Promise.all(
+      objects.map((o) => {
+        const key = JSON.stringify(o);
+        if (!compiled.has(key)) compiled.set(key, checkTemplates([o]));
+        return compiled.get(key)!;
+      }),
+    ).then((lists) => lists.flat());
   for (const env of envs) {
     const files = manifests ? [] : renderEnvironment(fleet, env, selected);
     const objects =
       manifests ??
       files.flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON() as Record<string, unknown>));
+    const uncompilable = await checkOnce(objects.filter(isConstraintTemplate));
+    templateProblems.push(...uncompilable.map((p) => ({ ...p, environment: env.name })));
     const violations = await evaluate(objects, policyEnvironmentOf(env));
     all.push(...violations);
     denied += violations.filter((v) => v.enforcement === 'deny').length;
     if (values.json) continue;
+    for (const p of uncompilable) {
+      io.err(`${env.name}: ConstraintTemplate/${p.template}: Gatekeeper would not compile it: ${p.message}`);
+    }
     for (const v of violations) {
       const where = `${v.kind}/${v.namespace ? `${v.namespace}/` : ''}${v.name}`;
       io.err(`${v.environment}: [${v.rule}] ${where}: ${v.message} (${v.enforcement})`);
@@ -91,6 +110,8 @@ async function validate(args: string[], io: Io): Promise<number> {
         (violations.length > 0 ? ` (${[...new Set(violations.map((v) => v.enforcement))].join(', ')})` : ''),
     );
   }
-  if (values.json) io.out(JSON.stringify({ problems: [], violations: all }, null, 2));
-  return denied > 0 ? EXIT.invalid : EXIT.ok;
+  if (values.json) {
+    io.out(JSON.stringify({ problems: [], violations: all, templates: templateProblems }, null, 2));
+  }
+  return denied > 0 || templateProblems.length > 0 ? EXIT.invalid : EXIT.ok;
 }

@@ -25,6 +25,10 @@ import { startApiServer } from './api-server';
 import { startControllers } from './controllers';
 import { dnsObjects } from './dns';
 import { startEtcd } from './etcd';
+import { startGatekeeper, type GatekeeperOptions, type RunningGatekeeper } from './gatekeeper';
+import { startIstiod, type IstiodOptions, type RunningIstiod } from './istiod';
+import { startPostgres, type RunningPostgres } from './postgres';
+import { startVault, type RunningVault } from './vault';
 import { freePorts } from './http-checks';
 import { COREDNS_IMAGE, KNP_IMAGE, PAUSE_IMAGE, TEST_SERVICE_IMAGE } from './images';
 import { applyObjects, kubectl } from './kubectl';
@@ -57,6 +61,14 @@ import { ClusterRun, readState, STATE_FILE, type ClusterState } from './state';
 
 export { SERVICE_CLUSTER_IP_RANGE, NODE_IP, NODE_NAME } from './addresses';
 export { LOCAL_REGISTRY, TEST_SERVICE_IMAGE, IMAGE_UID } from './images';
+export { GATEKEEPER_NAMESPACE, GATEKEEPER_WEBHOOK } from './gatekeeper';
+export { ISTIO_INJECTION_WEBHOOK, ISTIO_NAMESPACE } from './istiod';
+export { renderInjectionFiles, istioChartDir } from './istio-injection';
+export { createDatabase, psql, type DatabaseSpec, type RunningPostgres } from './postgres';
+export type { RunningVault } from './vault';
+export type { RunningGatekeeper } from './gatekeeper';
+export type { RunningIstiod } from './istiod';
+export { validatingWebhook, mutatingWebhook, WEBHOOK_TIMEOUT_SECONDS } from './webhooks';
 
 export interface Cluster {
   /** The directory holding certificates, data, logs, pid files and the kubeconfig. */
@@ -67,9 +79,37 @@ export interface Cluster {
   readonly server: string;
   /** The node's network namespace, when the cluster has a node. */
   readonly netns?: string;
+  /** The platform's admission chain and services this cluster runs (see `StartOptions.platform`). */
+  readonly platform: RunningPlatform;
   /** Stop every process, remove what the node added, and remove `dir`. */
   stop(): Promise<void>;
 }
+
+/**
+ * The platform's components beside the control plane, each a local process: the admission
+ * webhooks the API server calls by URL (Istio's sidecar injector, Gatekeeper) and the services
+ * workloads use (Vault, and PostgreSQL for Vault's database engine).
+ */
+export interface PlatformOptions {
+  /** istiod, serving Istio's sidecar injection webhook. @default false */
+  readonly istio?: boolean | IstiodOptions;
+  /** Gatekeeper's controller manager: validating webhook, audit and status. @default false */
+  readonly gatekeeper?: boolean | GatekeeperOptions;
+  /** A dev-mode Vault server. @default false */
+  readonly vault?: boolean;
+  /** A private PostgreSQL server. @default false */
+  readonly postgres?: boolean;
+}
+
+export interface RunningPlatform {
+  readonly istiod?: RunningIstiod;
+  readonly gatekeeper?: RunningGatekeeper;
+  readonly vault?: RunningVault;
+  readonly postgres?: RunningPostgres;
+}
+
+/** Everything: what `syskit cluster up --platform` starts. */
+export const FULL_PLATFORM: PlatformOptions = { istio: true, gatekeeper: true, vault: true, postgres: true };
 
 /** The control plane alone (no node): what most e2e tests need. */
 export type ControlPlane = Cluster;
@@ -83,6 +123,8 @@ export interface StartOptions {
   readonly readyTimeoutMs?: number;
   /** Start the node too (kubelet, containerd, kube-proxy, DNS, NetworkPolicy). @default false */
   readonly node?: boolean;
+  /** The platform's components to start once the cluster is up. @default - none */
+  readonly platform?: PlatformOptions;
 }
 
 /** Components whose binaries come from scripts/tools.sh. */
@@ -114,7 +156,8 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   const commands = withNode ? findCommands() : undefined;
   // 1. Binaries (cached by scripts/tools.sh; the first build takes many minutes).
   const bin: Record<string, string> = {};
-  for (const tool of [...CONTROL_PLANE_TOOLS, ...(withNode ? NODE_TOOLS : [])]) {
+  const platform = opts.platform ?? {};
+  for (const tool of [...CONTROL_PLANE_TOOLS, ...(withNode ? NODE_TOOLS : []), ...platformTools(platform)]) {
     bin[tool] = await toolPath(tool, log);
   }
   const dir = prepareDir(opts.dir);
@@ -137,7 +180,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     await startControllers(run, bin['kube-controller-manager']);
     if (!withNode) {
       log(`cluster: control plane ready at ${state.server} (kubeconfig ${state.kubeconfig})`);
-      return handle(dir, state);
+      return handle(dir, state, await startPlatform(run, bin, platform));
     }
     // 3. The node.
     startScheduler(run, bin['kube-scheduler']);
@@ -168,7 +211,7 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     );
     log(`cluster: node ${NODE_NAME} ready in network namespace ${netns}`);
     log(`cluster: ready at ${state.server} (kubeconfig ${state.kubeconfig})`);
-    return handle(dir, state);
+    return handle(dir, state, await startPlatform(run, bin, platform));
   } catch (err) {
     // Leave nothing running or mounted; keep the directory (its logs) for a look, named in the error.
     await teardown(dir, state, { keepDir: true }).catch(() => undefined);
@@ -179,14 +222,42 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
   }
 }
 
-function handle(dir: string, state: ClusterState): Cluster {
+function handle(dir: string, state: ClusterState, platform: RunningPlatform = {}): Cluster {
   return {
     dir,
     kubeconfig: state.kubeconfig,
     server: state.server,
     netns: state.node?.netns,
+    platform,
     stop: () => stopCluster(dir),
   };
+}
+
+function platformTools(platform: PlatformOptions): string[] {
+  return [
+    ...(platform.istio ? ['pilot-discovery'] : []),
+    ...(platform.gatekeeper ? ['gatekeeper'] : []),
+    ...(platform.vault ? ['vault'] : []),
+  ];
+}
+
+/** Services first, then the webhooks: a webhook registered is a webhook every request waits for. */
+async function startPlatform(
+  run: ClusterRun,
+  bin: Record<string, string>,
+  platform: PlatformOptions,
+): Promise<RunningPlatform> {
+  const options = <T>(value: boolean | T | undefined): T | undefined =>
+    value === true ? ({} as T) : value ? value : undefined;
+  const postgres = platform.postgres ? await startPostgres(run) : undefined;
+  const vault = platform.vault ? await startVault(run, bin.vault) : undefined;
+  const istioOptions = options<IstiodOptions>(platform.istio);
+  const istiod = istioOptions ? await startIstiod(run, bin['pilot-discovery'], istioOptions) : undefined;
+  const gatekeeperOptions = options<GatekeeperOptions>(platform.gatekeeper);
+  const gatekeeper = gatekeeperOptions
+    ? await startGatekeeper(run, bin.gatekeeper, gatekeeperOptions)
+    : undefined;
+  return { postgres, vault, istiod, gatekeeper };
 }
 
 /**

@@ -23,6 +23,10 @@ export interface ClusterState {
     /** containerd's socket, for stopping the pods' containers on the way down. */
     containerdSocket: string;
   };
+  /** The dev-mode Vault, when the cluster runs one. */
+  vault?: { address: string; token: string };
+  /** The private PostgreSQL server, when the cluster runs one. */
+  postgres?: { host: string; port: number; superuser: string; superuserPassword: string };
 }
 
 export function readState(dir: string): ClusterState | undefined {

@@ -122,7 +122,10 @@ export function addonValues(env: Environment): Record<AddonName, Record<string, 
     // node agent sets up traffic redirection instead.
     'istio-cni': { profile: 'default', cni: { chained: true } },
     istiod: {
-      pilot: { autoscaleMin: replicas, cni: { enabled: true } },
+      // The istiod chart reads these at its top level; a `pilot:` key would be ignored, and
+      // without the CNI the injector adds the privileged istio-init container.
+      autoscaleMin: replicas,
+      cni: { enabled: true },
       meshConfig: {
         accessLogFile: '/dev/stdout',
         // Checks go to the host each system namespace maps to its own OPA; see extAuthzHostEntry.
@@ -177,6 +180,22 @@ export function addonValues(env: Environment): Record<AddonName, Record<string, 
       },
     },
     strimzi: { watchAnyNamespace: false, replicas },
+  };
+}
+
+/** Where the released istiod chart takes the proxy image from (its values.yaml: hub and tag). */
+export const ISTIO_HUB = 'docker.io/istio';
+
+/**
+ * istiod's Helm values in `env` as the installed release sees them: the published chart's image
+ * coordinates (the chart's own defaults) under the platform's values. The local cluster's
+ * injector renders Istio's templates with exactly these.
+ */
+export function istiodReleaseValues(env: Environment): Record<string, unknown> {
+  const values = addonValues(env).istiod as { global?: Record<string, unknown> };
+  return {
+    ...values,
+    global: { hub: ISTIO_HUB, tag: ADDON_CHARTS.istiod.version, ...(values.global ?? {}) },
   };
 }
 

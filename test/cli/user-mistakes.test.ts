@@ -175,6 +175,7 @@ describe('validate --json', () => {
         },
       ],
       violations: [],
+      templates: [],
     });
     const usage = await run('validate', '--env', 'nowhere', '--json');
     expect(usage.code).toBe(2);

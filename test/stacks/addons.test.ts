@@ -37,7 +37,8 @@ describe('PlatformAddons (Pulumi mocks; charts cannot be downloaded here)', () =
 
   it('runs Istio with its CNI so restricted pods need no privileged init container', () => {
     const istiod = recorded.find((r) => r.inputs.name === 'istiod')!;
-    expect(istiod.inputs.values.pilot.cni).toEqual({ enabled: true });
+    expect(istiod.inputs.values.cni).toEqual({ enabled: true });
+    expect(istiod.inputs.values.pilot).toBeUndefined();
     expect(recorded.filter((r) => r.inputs.name === 'istio-cni')).toHaveLength(2);
   });
 

@@ -1,0 +1,252 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { createDatabase, psql, type Cluster } from '../../cluster';
+import { databaseBootstrapSql, databaseName } from '../../constructs/database-access';
+import { databaseCredsPath, needsVault, vaultRoleName, VAULT_AUDIENCE } from '../../constructs/vault-policy';
+import { environments } from '../../environments';
+import { parseFleet, resolve, type ResolvedSystem, type ResolvedWorkload } from '../../model';
+import { loadDeclarations } from '../../synth/load';
+import { applyManifest, kubectl, SETUP_TIMEOUT_MS, TEARDOWN_TIMEOUT_MS } from './helpers';
+import { startTestCluster, syskitProcess, tempDir } from './platform';
+
+/**
+ * Each environment's Vault side applied by `syskit vault apply` to a real Vault (dev server),
+ * whose Kubernetes auth reviews tokens with the local API server and whose database engine
+ * issues users in a real PostgreSQL. Then, for every workload: a token requested for its
+ * ServiceAccount with the audience syskit configures logs in with its role, reads what it
+ * declared, and is refused everything else.
+ */
+describe('Vault for real: policies, Kubernetes auth and database roles', () => {
+  let cluster: Cluster;
+  let dist: string;
+  const kc = () => cluster.kubeconfig;
+  const fleet = parseFleet(loadDeclarations('charts'), loadDeclarations('environments'));
+  const vault = () => cluster.platform.vault!;
+  const db = () => cluster.platform.postgres!;
+
+  beforeAll(async () => {
+    cluster = await startTestCluster({ vault: true, postgres: true });
+    dist = path.join(tempDir('syskit-vault-e2e-'), 'dist');
+    const synth = await syskitProcess(['synth', '--out', dist]);
+    if (synth.code !== 0) throw new Error(`synth failed:\n${synth.stderr}`);
+  }, SETUP_TIMEOUT_MS);
+
+  afterAll(async () => {
+    await cluster?.stop();
+    if (dist) fs.rmSync(path.dirname(dist), { recursive: true, force: true });
+  }, TEARDOWN_TIMEOUT_MS);
+
+  async function api(method: string, apiPath: string, token: string, body?: unknown) {
+    const res = await fetch(`${vault().address}/v1/${apiPath}`, {
+      method,
+      headers: { 'X-Vault-Token': token, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : undefined };
+  }
+
+  const workloadsOf = (s: ResolvedSystem) => [...s.services, ...s.jobs];
+  const secretValue = (p: string) => `value-of-${p}`;
+
+  /** The cluster side syskit's manifests would create, and each database as CloudNativePG bootstraps it. */
+  async function prepare(systems: ResolvedSystem[]): Promise<void> {
+    for (const s of systems) {
+      const objects: object[] = [{ apiVersion: 'v1', kind: 'Namespace', metadata: { name: s.namespace } }];
+      for (const w of workloadsOf(s)) {
+        objects.push({
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: w.serviceAccount, namespace: s.namespace },
+        });
+      }
+      if (s.database) {
+        const password = `pw-${s.namespace}-${Date.now()}`;
+        await createDatabase(db(), {
+          name: databaseName(s),
+          owner: databaseName(s),
+          ownerPassword: password,
+          bootstrapSql: databaseBootstrapSql(s),
+        });
+        objects.push({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          metadata: { name: `${s.database.clusterName}-app`, namespace: s.namespace },
+          stringData: { username: databaseName(s), password },
+        });
+      }
+      await applyManifest(JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }), kc(), {
+        timeoutMs: 60_000,
+      });
+    }
+  }
+
+  const applyVault = (env: string) =>
+    syskitProcess(
+      [
+        'vault',
+        'apply',
+        '--env',
+        env,
+        '--out',
+        dist,
+        '--kubeconfig',
+        kc(),
+        '--database-address',
+        `${db().host}:${db().port}`,
+      ],
+      { VAULT_ADDR: vault().address, VAULT_TOKEN: vault().token },
+    );
+
+  async function login(s: ResolvedSystem, w: ResolvedWorkload, audience = VAULT_AUDIENCE) {
+    const jwt = (
+      await kubectl(
+        ['create', 'token', w.serviceAccount, '-n', s.namespace, `--audience=${audience}`, '--duration=10m'],
+        kc(),
+      )
+    ).stdout.trim();
+    return api('POST', `auth/${s.environment.vault.authMount}/login`, '', { role: vaultRoleName(s, w), jwt });
+  }
+
+  describe.each(environments.map((e) => e.name))('%s', (envName) => {
+    const env = fleet.environments.find((e) => e.name === envName)!;
+    const systems = fleet.systems.map((s) => resolve(s, env, fleet));
+    const kvPaths = [
+      ...new Set(systems.flatMap((s) => workloadsOf(s).flatMap((w) => w.secrets.map((x) => x.path)))),
+    ];
+
+    beforeAll(async () => {
+      await prepare(systems);
+      const first = await applyVault(envName);
+      if (first.code !== 0) throw new Error(`syskit vault apply failed (${first.code}):\n${first.stderr}`);
+      for (const p of kvPaths) {
+        const r = await api('POST', p, vault().token, { data: { value: secretValue(p) } });
+        if (r.status >= 300) throw new Error(`seeding ${p}: HTTP ${r.status} ${JSON.stringify(r.body)}`);
+      }
+    }, 300_000);
+
+    it('applies again without a change to what Vault holds', async () => {
+      const snapshot = async () => {
+        const policies = (await api('LIST', 'sys/policies/acl', vault().token)).body.data.keys as string[];
+        const out: Record<string, unknown> = {};
+        for (const p of policies.filter((p) => p !== 'root' && p !== 'default')) {
+          out[p] = (await api('GET', `sys/policies/acl/${p}`, vault().token)).body.data.policy;
+        }
+        return out;
+      };
+      const before = await snapshot();
+      const again = await applyVault(envName);
+      expect(again.code).toBe(0);
+      expect(again.stdout).toMatch(/policies, \d+ Kubernetes-auth roles/);
+      expect(await snapshot()).toEqual(before);
+    }, 120_000);
+
+    it('lets every workload log in with its own token and read exactly what it declared', async () => {
+      const wrong: string[] = [];
+      for (const s of systems) {
+        for (const w of workloadsOf(s).filter(needsVault)) {
+          const session = await login(s, w);
+          if (session.status !== 200) {
+            wrong.push(
+              `${s.namespace}/${w.name}: login HTTP ${session.status} ${JSON.stringify(session.body?.errors)}`,
+            );
+            continue;
+          }
+          const token = session.body.auth.client_token as string;
+          const declared = new Set(w.secrets.map((x) => x.path));
+          for (const p of kvPaths) {
+            const r = await api('GET', p, token);
+            const expected = declared.has(p) ? 200 : 403;
+            if (r.status !== expected)
+              wrong.push(`${s.namespace}/${w.name} read ${p}: HTTP ${r.status}, expected ${expected}`);
+            else if (expected === 200 && r.body.data.data.value !== secretValue(p))
+              wrong.push(`${s.namespace}/${w.name} read ${p}: wrong value`);
+          }
+          for (const other of systems.filter((o) => o.database)) {
+            for (const mode of ['readonly', 'readwrite'] as const) {
+              const p = databaseCredsPath(other, mode);
+              if (p === (w.database && s === other ? databaseCredsPath(s, w.database) : undefined)) continue;
+              const r = await api('GET', p, token);
+              if (r.status !== 403)
+                wrong.push(`${s.namespace}/${w.name} read ${p}: HTTP ${r.status}, expected 403`);
+            }
+          }
+          // Policies and auth are the platform's: a workload's token changes neither.
+          const r = await api('PUT', `sys/policies/acl/${vaultRoleName(s, w)}`, token, {
+            policy: 'path "*" { capabilities = ["read"] }',
+          });
+          if (r.status !== 403)
+            wrong.push(`${s.namespace}/${w.name} rewrote its own policy: HTTP ${r.status}`);
+        }
+      }
+      expect(wrong).toEqual([]);
+    }, 600_000);
+
+    it("refuses a token for another audience and a token of another workload's ServiceAccount", async () => {
+      const s = systems.find((x) => workloadsOf(x).filter(needsVault).length >= 2)!;
+      const [a, b] = workloadsOf(s).filter(needsVault);
+      expect((await login(s, a, 'https://kubernetes.default.svc.cluster.local')).status).toBe(403);
+      const jwt = (
+        await kubectl(
+          ['create', 'token', b.serviceAccount, '-n', s.namespace, `--audience=${VAULT_AUDIENCE}`],
+          kc(),
+        )
+      ).stdout.trim();
+      const r = await api('POST', `auth/${s.environment.vault.authMount}/login`, '', {
+        role: vaultRoleName(s, a),
+        jwt,
+      });
+      expect(r.status).toBe(403);
+    }, 120_000);
+
+    it('issues database users that can do what their role allows and no more', async () => {
+      const results: string[] = [];
+      for (const s of systems.filter((x) => x.database)) {
+        const creds: Record<string, { name: string; password: string }> = {};
+        for (const mode of ['readonly', 'readwrite'] as const) {
+          const w = workloadsOf(s).find((x) => x.database === mode);
+          if (!w) continue;
+          const session = await login(s, w);
+          expect(session.status).toBe(200);
+          const r = await api('GET', databaseCredsPath(s, mode), session.body.auth.client_token);
+          expect(r.status).toBe(200);
+          creds[mode] = { name: r.body.data.username, password: r.body.data.password };
+        }
+        const dbName = databaseName(s);
+        const table = `probe_${envName}`;
+        if (creds.readwrite) {
+          await psql(
+            db(),
+            dbName,
+            `CREATE TABLE IF NOT EXISTS ${table} (id int); INSERT INTO ${table} VALUES (1);`,
+            creds.readwrite,
+          );
+          results.push(`${s.namespace} readwrite: wrote`);
+        }
+        if (creds.readonly) {
+          if (creds.readwrite) {
+            const rows = await psql(db(), dbName, `SELECT count(*) FROM ${table}`, creds.readonly);
+            results.push(`${s.namespace} readonly: read ${Number(rows.trim()) > 0 ? 'rows' : 'nothing'}`);
+            const insert = await psql(db(), dbName, `INSERT INTO ${table} VALUES (2)`, creds.readonly).catch(
+              (e: Error) => e.message,
+            );
+            results.push(
+              `${s.namespace} readonly insert: ${/permission denied/.test(insert) ? 'denied' : insert}`,
+            );
+          }
+          const create = await psql(
+            db(),
+            dbName,
+            'CREATE TABLE readonly_was_here (id int)',
+            creds.readonly,
+          ).catch((e: Error) => e.message);
+          results.push(
+            `${s.namespace} readonly create: ${/permission denied/.test(create) ? 'denied' : create}`,
+          );
+        }
+      }
+      expect(results.length).toBeGreaterThan(0);
+      for (const line of results) expect(line).toMatch(/: (wrote|read rows|denied)$/);
+    }, 300_000);
+  });
+});
