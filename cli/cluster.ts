@@ -1,7 +1,6 @@
 import * as path from 'node:path';
-import { startControlPlane, stopControlPlane } from '../scripts/control-plane';
-import { stateDir } from '../stacks/automation';
-import { UsageError } from '../synth/engine';
+import { UsageError } from '../synth/errors';
+import { stateDir } from '../stacks/state-dir';
 import { EXIT, type Io } from './io';
 import { parse } from './options';
 
@@ -28,6 +27,7 @@ export async function clusterCommand(args: string[], io: Io): Promise<number> {
     io.out(CLUSTER_HELP);
     return EXIT.ok;
   }
+  const { startControlPlane, stopControlPlane } = await import('../scripts/control-plane');
   const dir = path.resolve(values.dir ?? path.join(stateDir(), 'cluster'));
   const [action, ...extra] = positionals;
   if (extra.length > 0) throw new UsageError(`unexpected arguments: ${extra.join(' ')}`);

@@ -1,6 +1,5 @@
-import { crdsDir as upstreamCrdsDir } from '../scripts/crds';
-import { destroy, preview, up, type StackOptions } from '../stacks/automation';
-import { UsageError } from '../synth/engine';
+import type { StackOptions } from '../stacks/automation';
+import { UsageError } from '../synth/errors';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -54,7 +53,9 @@ export function stackOptions(values: Record<string, unknown>, io: Io): Promise<S
     onOutput: values.quiet ? undefined : (text) => io.err(text.replace(/\n$/, '')),
   };
   if (values['install-crds'] !== true) return Promise.resolve(options);
-  return upstreamCrdsDir().then((crdsDir) => ({ ...options, crdsDir }));
+  return import('../scripts/crds')
+    .then(({ crdsDir }) => crdsDir())
+    .then((crdsDir) => ({ ...options, crdsDir }));
 }
 
 export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
@@ -72,6 +73,7 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
       return EXIT.ok;
     }
     if (!values.env) throw new UsageError(`syskit ${verb} needs --env <name>`);
+    const { destroy, preview, up } = await import('../stacks/automation');
     const { fleet, environments } = planFromFlags(values);
     const environment = environments[0];
     const options = { ...(await stackOptions(values, io)), systems: values.system };

@@ -1,5 +1,5 @@
-import { resolve, type ResolvedSystem } from '../model';
-import { UsageError } from '../synth/engine';
+import type { ResolvedSystem } from '../model';
+import { UsageError } from '../synth/errors';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -98,6 +98,7 @@ export async function graphCommand(args: string[], io: Io): Promise<number> {
   if (format !== 'mermaid' && format !== 'json')
     throw new UsageError(`--format expects mermaid or json, got "${format}"`);
   const { fleet, environments, systems } = planFromFlags(values);
+  const { resolve } = await import('../model');
   // Resolve the whole fleet: a focused system's callers live in other systems.
   const resolved = fleet.systems.map((s) => resolve(s, environments[0], fleet));
   const graph = callGraph(resolved, values.system ? new Set(systems.map((s) => s.name)) : undefined);

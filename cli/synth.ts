@@ -1,5 +1,4 @@
-import { UsageError, writeEnvironment } from '../synth/engine';
-import { synthesize } from '../synth/synthesize';
+import { UsageError } from '../synth/errors';
 import { EXIT, type Io } from './io';
 import { FLEET_HELP, FLEET_OPTIONS, parse, planFromFlags } from './options';
 
@@ -31,6 +30,8 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
     io.out(SYNTH_HELP);
     return EXIT.ok;
   }
+  const { synthesize } = await import('../synth/synthesize');
+  const { writeEnvironment } = await import('../synth/engine');
   const { fleet, environments: selectedEnvs, systems: selectedSystems } = planFromFlags(values);
   const outDir = values.out ?? 'dist';
   const partial = selectedSystems.length !== fleet.systems.length;

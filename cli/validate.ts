@@ -1,9 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseAllDocuments } from 'yaml';
-import { policyEnvironmentOf } from '../constructs/gatekeeper-policies';
-import { evaluate, type Violation } from '../policies/evaluate';
-import { plan, renderEnvironment } from '../synth/engine';
+import type { Violation } from '../policies/evaluate';
 import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, LoadError, loadDeclarations } from '../synth/load';
 import { EXIT, type Io } from './io';
 import { FLEET_HELP, FLEET_OPTIONS, parse } from './options';
@@ -37,7 +34,12 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     io.out(VALIDATE_HELP);
     return EXIT.ok;
   }
-  const manifests = values.manifests === undefined ? undefined : readManifests(values.manifests);
+  const { parseAllDocuments } = await import('yaml');
+  const { policyEnvironmentOf } = await import('../constructs/gatekeeper-policies');
+  const { evaluate } = await import('../policies/evaluate');
+  const { plan, renderEnvironment } = await import('../synth/engine');
+  const manifests =
+    values.manifests === undefined ? undefined : readManifests(values.manifests, parseAllDocuments);
   const systems = manifests ? [] : loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
   const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
   const {
@@ -76,7 +78,10 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
 }
 
 /** Kubernetes YAML from a file or every .yaml/.yml/.json file of a directory, empty documents left out. */
-function readManifests(target: string): Record<string, unknown>[] {
+function readManifests(
+  target: string,
+  parseAllDocuments: typeof import('yaml').parseAllDocuments,
+): Record<string, unknown>[] {
   if (!fs.existsSync(target)) throw new LoadError(`${target}: no such file or directory`);
   const files = fs.statSync(target).isDirectory()
     ? fs

@@ -6,6 +6,7 @@ import { didYouMean, RESERVED_NAMESPACES } from './names';
 import { parseReference } from './references';
 import { systemSchema, type Job, type Service, type System } from './system';
 import { routeHost } from './naming';
+import { REPOSITORY_ROOT } from './repository-root';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -31,7 +32,7 @@ export interface FleetOptions {
 export const OPA_AUTHORIZER_NAME = 'opa-authz';
 
 /** The repository root, where `authz.policy` paths start. */
-export const REPOSITORY_ROOT = path.resolve(__dirname, '..');
+export { REPOSITORY_ROOT };
 
 /**
  * opa-envoy asks `data.envoy.authz.allow` (the path in the authorizer's config), so every

@@ -1,27 +1,13 @@
-import {
-  parseFleet,
-  resolve,
-  didYouMean,
-  fleetHostnames,
-  type Environment,
-  type Fleet,
-  type System,
-} from '../model';
+import { resolve, fleetHostnames, type Environment, type Fleet, type System } from '../model';
 import { renderVaultFiles } from '../constructs/vault-files';
 import { renderPlatform, renderSystem } from './render';
 import { bodyText, listDirectory, replaceDirectory, type FileBody } from './output';
 import { CACHE_FILE, cacheManifest, type CacheManifest } from './cache';
 
 import { UsageError } from './errors';
+import { plan, type Selection } from './plan';
 
-export { UsageError };
-
-export interface Selection {
-  /** Environment names to render. @default - all */
-  readonly environments?: readonly string[];
-  /** System names to render. @default - all */
-  readonly systems?: readonly string[];
-}
+export { UsageError, plan, type Selection };
 
 /** One rendered file of one environment. */
 export interface RenderedFile {
@@ -55,35 +41,6 @@ export interface EnvironmentSummary {
   readonly environment: string;
   readonly systems: number;
   readonly objects: number;
-}
-
-/** Parses and cross-checks the fleet, then picks what the selection names. */
-export function plan(
-  systemInputs: readonly unknown[],
-  environmentInputs: readonly unknown[],
-  selection: Selection = {},
-): { fleet: Fleet; environments: Environment[]; systems: System[] } {
-  const fleet = parseFleet(systemInputs, environmentInputs);
-  const environments = pick('environment', fleet.environments, selection.environments);
-  const systems = pick('system', fleet.systems, selection.systems);
-  return { fleet, environments, systems };
-}
-
-function pick<T extends { name: string }>(what: string, all: readonly T[], names?: readonly string[]): T[] {
-  if (!names || names.length === 0) return [...all];
-  const byName = new Map(all.map((x) => [x.name, x]));
-  const unknown = names.filter((n) => !byName.has(n));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      unknown
-        .map(
-          (n) =>
-            `unknown ${what} "${n}"${didYouMean(n, byName.keys())}; known: ${[...byName.keys()].join(', ')}`,
-        )
-        .join('\n'),
-    );
-  }
-  return [...new Set(names)].map((n) => byName.get(n)!);
 }
 
 /** The file holding an environment's cluster-wide objects, beside the systems' files. */

@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse as parseYaml } from 'yaml';
-import { ValidationError } from '../model';
+import { ValidationError } from '../model/issues';
+import { REPOSITORY_ROOT } from '../model/repository-root';
+import { LoadError } from './errors';
+import { enableTypeScriptDeclarations } from './typescript-declarations';
 
 /** The repository root, where `charts/` and `environments/` live. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const PROJECT_ROOT = REPOSITORY_ROOT;
 export const DEFAULT_SYSTEMS = path.join(PROJECT_ROOT, 'charts');
 export const DEFAULT_ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
-
-import { LoadError } from './errors';
 
 export { LoadError };
 
@@ -36,7 +36,9 @@ function loadFile(file: string, inDirectory = false): unknown[] {
   let value: unknown;
   if (/\.(ya?ml|json)$/.test(file)) {
     try {
-      value = parseYaml(fs.readFileSync(file, 'utf8'), { prettyErrors: true });
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for YAML declarations
+      const { parse } = require('yaml') as typeof import('yaml');
+      value = parse(fs.readFileSync(file, 'utf8'), { prettyErrors: true });
     } catch (error) {
       throw new ValidationError([
         {
@@ -46,6 +48,7 @@ function loadFile(file: string, inDirectory = false): unknown[] {
       ]);
     }
   } else if (LOADABLE.test(file)) {
+    if (file.endsWith('.ts')) enableTypeScriptDeclarations();
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const mod = require(file) as { default?: unknown };
     if (inDirectory && mod.default === undefined) return [];

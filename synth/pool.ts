@@ -12,6 +12,9 @@ const BATCH = 8;
 /** Below this many renders, starting workers costs more than it saves. */
 export const PARALLEL_THRESHOLD = 24;
 
+/** Compiled, a worker runs worker.js itself; from the sources, worker-entry.js loads it through tsx. */
+const WORKER_ENTRY = __filename.endsWith('.js') ? 'worker.js' : 'worker-entry.js';
+
 export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
 }
@@ -44,7 +47,7 @@ export async function renderAll(
   }
   const workers = Array.from(
     { length: Math.min(jobs, batches.length) },
-    () => new Worker(path.join(__dirname, 'worker-entry.js')),
+    () => new Worker(path.join(__dirname, WORKER_ENTRY)),
   );
   let next = 0;
   let done = 0;
