@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultJobs } from '../synth/pool';
+import { cliTable, runCliBench } from './cli';
 
 interface Sample {
   ms: number;
@@ -26,14 +27,52 @@ interface Sample {
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(`Usage: npm run bench [-- --quick] [-- --json] [-- --no-readme]
+       npm run bench -- --cli [--rounds N]
 
-Measures full synthesis (parallel and serial), the yaml floor, the naive single
+Measures full synthesis (parallel and serial), the YAML floor, the naive single
 App, an incremental run after a one-system change, and policy validation, at
 N = 10, 100 and 400 systems of 10 services (--quick: 10 and 40), across the
 four environments. Prints ratios; writes bench/README.md unless --no-readme or --json.
+
+--cli measures the CPU time of the CLI's commands on the example systems against
+node -e 0 and against loading cdk8s-plus-28, yaml and zod (bench/cli.ts), in
+--rounds rounds (default 7), and writes its own table into bench/README.md.
 `);
   process.exit(0);
 }
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+
+/** Replaces the block between `<!-- <name>:begin -->` and `<!-- <name>:end -->` in bench/README.md. */
+function writeReadmeBlock(name: string, body: string): void {
+  const readme = path.join(root, 'bench', 'README.md');
+  const text = fs.readFileSync(readme, 'utf8');
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${begin}\n${body}\n${end}`;
+  fs.writeFileSync(
+    readme,
+    text.includes(begin)
+      ? text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), () => block)
+      : `${text}\n${block}\n`,
+  );
+  process.stderr.write(`wrote ${path.relative(root, readme)}\n`);
+}
+
+if (args.includes('--cli')) {
+  const roundsAt = args.indexOf('--rounds');
+  const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 7;
+  const rows = runCliBench(rounds, (line) => process.stderr.write(`${line}\n`));
+  const table = cliTable(rows);
+  process.stdout.write(`${table}\n\nmachine: ${machine}\n`);
+  if (!args.includes('--no-readme')) {
+    writeReadmeBlock(
+      'cli',
+      `Last run (\`npm run bench -- --cli\`, median of ${rounds} rounds), ${new Date().toISOString().slice(0, 10)}, on ${machine}:\n\n${table}`,
+    );
+  }
+  process.exit(0);
+}
+
 const quick = args.includes('--quick');
 const json = args.includes('--json');
 const sizes = quick ? [10, 40] : [10, 100, 400];
@@ -138,8 +177,6 @@ const ratios = {
   serialMbPer1000Objects: (last.serialRssMb / last.objects) * 1000,
 };
 
-const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
-
 if (json) {
   process.stdout.write(`${JSON.stringify({ machine, jobs, rows, ratios }, null, 2)}\n`);
   process.exit(0);
@@ -168,14 +205,8 @@ const ratioLines = [
 process.stdout.write(`${table}\n\n${ratioLines}\n\nmachine: ${machine}\n`);
 
 if (!args.includes('--no-readme')) {
-  const readme = path.join(root, 'bench', 'README.md');
-  const text = fs.readFileSync(readme, 'utf8');
-  const begin = '<!-- results:begin -->';
-  const end = '<!-- results:end -->';
-  const block = `${begin}\nLast run (\`npm run bench${quick ? ' -- --quick' : ''}\`), ${new Date().toISOString().slice(0, 10)}, on ${machine}:\n\n${table}\n\n${ratioLines}\n${end}`;
-  fs.writeFileSync(
-    readme,
-    text.includes(begin) ? text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), block) : `${text}\n${block}\n`,
+  writeReadmeBlock(
+    'results',
+    `Last run (\`npm run bench${quick ? ' -- --quick' : ''}\`), ${new Date().toISOString().slice(0, 10)}, on ${machine}:\n\n${table}\n\n${ratioLines}`,
   );
-  process.stderr.write(`wrote ${path.relative(root, readme)}\n`);
 }

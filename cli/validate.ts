@@ -34,12 +34,13 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
     io.out(VALIDATE_HELP);
     return EXIT.ok;
   }
-  const { parseAllDocuments } = await import('yaml');
   const { policyEnvironmentOf } = await import('../constructs/gatekeeper-policies');
   const { evaluate } = await import('../policies/evaluate');
-  const { plan, renderEnvironment } = await import('../synth/engine');
+  const { plan, renderEnvironmentDocuments } = await import('../synth/engine');
   const manifests =
-    values.manifests === undefined ? undefined : readManifests(values.manifests, parseAllDocuments);
+    values.manifests === undefined
+      ? undefined
+      : readManifests(values.manifests, (await import('yaml')).parseAllDocuments);
   const systems = manifests ? [] : loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
   const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
   const {
@@ -53,10 +54,9 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const all: Violation[] = [];
   let denied = 0;
   for (const env of envs) {
-    const files = manifests ? [] : renderEnvironment(fleet, env, selected);
-    const objects =
-      manifests ??
-      files.flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON() as Record<string, unknown>));
+    // The objects synth would write: its YAML reads back to exactly these (test/synth/yaml-writer.test.ts).
+    const files = manifests ? [] : renderEnvironmentDocuments(fleet, env, selected);
+    const objects = manifests ?? files.flatMap((f) => f.documents);
     const violations = await evaluate(objects, policyEnvironmentOf(env));
     all.push(...violations);
     denied += violations.filter((v) => v.enforcement === 'deny').length;

@@ -1,6 +1,14 @@
-import { resolve, fleetHostnames, type Environment, type Fleet, type System } from '../model';
+import {
+  resolve,
+  fleetHostnames,
+  type Environment,
+  type Fleet,
+  type ResolvedSystem,
+  type System,
+} from '../model';
 import { renderVaultFiles } from '../constructs/vault-files';
-import { renderPlatform, renderSystem } from './render';
+import { renderPlatformObjects, renderSystemObjects } from './render';
+import { toYaml } from './yaml-writer';
 import { bodyText, listDirectory, replaceDirectory, type FileBody } from './output';
 import { CACHE_FILE, cacheManifest, type CacheManifest } from './cache';
 
@@ -46,44 +54,52 @@ export interface EnvironmentSummary {
 /** The file holding an environment's cluster-wide objects, beside the systems' files. */
 export const PLATFORM_FILE = 'platform.yaml';
 
+/** One file of an environment as objects, before it is written as YAML. */
+export interface EnvironmentDocuments {
+  readonly file: string;
+  readonly system?: ResolvedSystem;
+  readonly documents: Record<string, unknown>[];
+}
+
+/**
+ * The objects of the platform and the selected systems in one environment, file by file in name
+ * order: what `renderEnvironment` writes, for callers that check the objects themselves
+ * (`syskit validate`) and need no YAML round trip.
+ */
+export function renderEnvironmentDocuments(
+  fleet: Fleet,
+  environment: Environment,
+  systems: readonly System[],
+): EnvironmentDocuments[] {
+  const out: EnvironmentDocuments[] = [];
+  // An ephemeral environment lives on its base's platform (gateway, mesh, policies).
+  if (!environment.ephemeral) {
+    const hostnames = fleetHostnames(fleet.systems, environment);
+    out.push({ file: PLATFORM_FILE, documents: renderPlatformObjects(environment, hostnames) });
+  }
+  for (const system of [...systems].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const resolved = resolve(system, environment, fleet);
+    out.push({ file: `${system.name}.yaml`, system: resolved, documents: renderSystemObjects(resolved) });
+  }
+  return out;
+}
+
 /** Renders the platform and the selected systems in one environment, in name order. */
 export function renderEnvironment(
   fleet: Fleet,
   environment: Environment,
   systems: readonly System[],
 ): RenderedFile[] {
-  // An ephemeral environment lives on its base's platform (gateway, mesh, policies).
-  if (environment.ephemeral) return renderSystems(fleet, environment, systems);
-  const platform = renderPlatform(environment, fleetHostnames(fleet.systems, environment));
-  const platformFile = {
+  return renderEnvironmentDocuments(fleet, environment, systems).map(({ file, system, documents }) => ({
     environment: environment.name,
-    file: PLATFORM_FILE,
-    content: platform,
-    objects: countDocuments(platform),
-  };
-  return [platformFile, ...renderSystems(fleet, environment, systems)];
-}
-
-/** Renders the selected systems in one environment, in name order. */
-export function renderSystems(
-  fleet: Fleet,
-  environment: Environment,
-  systems: readonly System[],
-): RenderedFile[] {
-  return [...systems]
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((system) => {
-      const resolved = resolve(system, environment, fleet);
-      const content = renderSystem(resolved);
-      return {
-        environment: environment.name,
-        file: `${system.name}.yaml`,
-        system: system.name,
-        content,
-        objects: countDocuments(content),
-        companions: { dir: vaultDir(system.name), files: renderVaultFiles(resolved) },
-      };
-    });
+    file,
+    content: toYaml(documents),
+    objects: documents.length,
+    ...(system && {
+      system: system.name,
+      companions: { dir: vaultDir(system.name), files: renderVaultFiles(system) },
+    }),
+  }));
 }
 
 export function countDocuments(yaml: string): number {
