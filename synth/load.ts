@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { ValidationError } from '../model/issues';
 import { REPOSITORY_ROOT } from '../model/repository-root';
 import { LoadError } from './errors';
-import { enableTypeScriptDeclarations } from './typescript-declarations';
+import { requireTypeScript } from './typescript-declarations';
 
 /** The repository root, where `charts/` and `environments/` live. */
 export const PROJECT_ROOT = REPOSITORY_ROOT;
@@ -48,9 +48,8 @@ function loadFile(file: string, inDirectory = false): unknown[] {
       ]);
     }
   } else if (LOADABLE.test(file)) {
-    if (file.endsWith('.ts')) enableTypeScriptDeclarations();
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const mod = require(file) as { default?: unknown };
+    const mod = // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (file.endsWith('.ts') ? requireTypeScript(file) : require(file)) as { default?: unknown };
     if (inDirectory && mod.default === undefined) return [];
     value = mod.default ?? mod;
   } else {

@@ -32,15 +32,13 @@ const SCHEMA = DEFAULT_SCHEMA.extend({
  *
  * js-yaml writes a multi-line string that holds a tab as one double-quoted line of escapes. Rego
  * is indented with tabs, so the documents carrying policies (Gatekeeper templates, the OPA
- * authorizer's ConfigMap) are written the way cdk8s writes them, where Rego stays a readable
- * literal block.
+ * authorizer's ConfigMap) are written as cdk8s writes them, where Rego stays a readable literal
+ * block; cdk8s is loaded already wherever such documents are rendered.
  */
 export function toYaml(documents: readonly unknown[]): string {
   return documents
     .map((d) =>
-      holdsTabbedText(d)
-        ? yaml().stringify(d, { lineWidth: 0, version: '1.1' })
-        : dump(d, { lineWidth: -1, noRefs: true, schema: SCHEMA }),
+      holdsTabbedText(d) ? cdk8sYaml(d) : dump(d, { lineWidth: -1, noRefs: true, schema: SCHEMA }),
     )
     .join('---\n');
 }
@@ -52,8 +50,8 @@ function holdsTabbedText(value: unknown): boolean {
   return false;
 }
 
-/** The `yaml` package, loaded with the first document that needs it. */
-function yaml(): typeof import('yaml') {
+/** One document as `App.synthYaml` writes it (the yaml package, YAML 1.1, no folding). */
+function cdk8sYaml(document: unknown): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('yaml') as typeof import('yaml');
+  return (require('cdk8s') as typeof import('cdk8s')).Yaml.stringify(document);
 }

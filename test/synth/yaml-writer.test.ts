@@ -105,11 +105,16 @@ describe('toYaml', () => {
   it('reads back to the same values under YAML 1.1 and 1.2, whatever the strings, keys and numbers', () => {
     const numberLike = fc.stringMatching(/^[-+0-9_.:eExXbBoO~ynYN]{0,8}$/);
     const key = fc.oneof(fc.string(), numberLike);
+    // Text indented with tabs, like Rego: written through the fallback writer.
+    const tabbedText = fc
+      .array(fc.stringMatching(/^[\t a-z{}:=#-]{0,12}$/), { minLength: 2, maxLength: 5 })
+      .map((lines) => `${lines.join('\n')}\t\n`);
     const value = fc.letrec((tie) => ({
       node: fc.oneof(
         { depthSize: 'small' },
         fc.string(),
         numberLike,
+        tabbedText,
         fc.integer(),
         fc.double({ noNaN: true, noDefaultInfinity: true }).map((x) => (x === 0 ? 0 : x)),
         fc.boolean(),
