@@ -37,10 +37,7 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
   const { policyEnvironmentOf } = await import('../constructs/gatekeeper-policies');
   const { evaluate } = await import('../policies/evaluate');
   const { plan, renderEnvironmentDocuments } = await import('../synth/engine');
-  const manifests =
-    values.manifests === undefined
-      ? undefined
-      : readManifests(values.manifests, (await import('yaml')).parseAllDocuments);
+  const manifests = values.manifests === undefined ? undefined : await readManifests(values.manifests);
   const systems = manifests ? [] : loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
   const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
   const {
@@ -78,10 +75,8 @@ export async function validateCommand(args: string[], io: Io): Promise<number> {
 }
 
 /** Kubernetes YAML from a file or every .yaml/.yml/.json file of a directory, empty documents left out. */
-function readManifests(
-  target: string,
-  parseAllDocuments: typeof import('yaml').parseAllDocuments,
-): Record<string, unknown>[] {
+async function readManifests(target: string): Promise<Record<string, unknown>[]> {
+  const { parseAllDocuments } = await import('yaml');
   if (!fs.existsSync(target)) throw new LoadError(`${target}: no such file or directory`);
   const files = fs.statSync(target).isDirectory()
     ? fs
