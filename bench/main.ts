@@ -40,6 +40,7 @@ node -e 0 and against loading cdk8s-plus-28, yaml and zod (bench/cli.ts), in
 `);
   process.exit(0);
 }
+const root = path.resolve(__dirname, '..');
 const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
 
 /** Replaces the block between `<!-- <name>:begin -->` and `<!-- <name>:end -->` in bench/README.md. */
@@ -77,7 +78,6 @@ const quick = args.includes('--quick');
 const json = args.includes('--json');
 const sizes = quick ? [10, 40] : [10, 100, 400];
 const jobs = defaultJobs();
-const root = path.resolve(__dirname, '..');
 
 /** The naive baseline grows superlinearly; past this it is reported as a lower bound. */
 const NAIVE_LIMIT_MS = Number(process.env.SYSKIT_BENCH_NAIVE_LIMIT_MS ?? 15 * 60_000);
