@@ -3,7 +3,18 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'constructs/imports/', 'bench/out/', 'coverage/', '.syskit/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'constructs/imports/',
+      'bench/out/',
+      'coverage/',
+      '.syskit/',
+      'build/',
+      '.build.*/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,

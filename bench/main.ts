@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { defaultJobs } from '../synth/pool';
+import { cliTable, runCliBench } from './cli';
 
 interface Sample {
   ms: number;
@@ -26,20 +27,58 @@ interface Sample {
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(`Usage: npm run bench [-- --quick] [-- --json] [-- --no-readme]
+       npm run bench -- --cli [--rounds N]
 
-Measures full synthesis (parallel and serial), the yaml floor, the naive single
+Measures full synthesis (parallel and serial), the YAML floor, the naive single
 App, an incremental run after a one-system change, policy validation, and
 syskit diff after a one-system change against a full synth, at
 N = 10, 100 and 400 systems of 10 services (--quick: 10 and 40), across the
 four environments. Prints ratios; writes bench/README.md unless --no-readme or --json.
+
+--cli measures the CPU time of the CLI's commands on the example systems against
+node -e 0 and against loading cdk8s-plus-28, yaml and zod (bench/cli.ts), in
+--rounds rounds (default 7), and writes its own table into bench/README.md.
 `);
   process.exit(0);
 }
+const root = path.resolve(__dirname, '..');
+const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
+
+/** Replaces the block between `<!-- <name>:begin -->` and `<!-- <name>:end -->` in bench/README.md. */
+function writeReadmeBlock(name: string, body: string): void {
+  const readme = path.join(root, 'bench', 'README.md');
+  const text = fs.readFileSync(readme, 'utf8');
+  const begin = `<!-- ${name}:begin -->`;
+  const end = `<!-- ${name}:end -->`;
+  const block = `${begin}\n${body}\n${end}`;
+  fs.writeFileSync(
+    readme,
+    text.includes(begin)
+      ? text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), () => block)
+      : `${text}\n${block}\n`,
+  );
+  process.stderr.write(`wrote ${path.relative(root, readme)}\n`);
+}
+
+if (args.includes('--cli')) {
+  const roundsAt = args.indexOf('--rounds');
+  const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 7;
+  const rows = runCliBench(rounds, (line) => process.stderr.write(`${line}\n`));
+  const table = cliTable(rows);
+  process.stdout.write(`${table}\n\nmachine: ${machine}\n`);
+  if (!args.includes('--no-readme')) {
+    writeReadmeBlock(
+      'cli',
+      `Last run (\`npm run bench -- --cli\`, median of ${rounds} rounds), ${new Date().toISOString().slice(0, 10)}, on ${machine}:\n\n${table}`,
+    );
+  }
+  process.exit(0);
+}
+
 const quick = args.includes('--quick');
 const json = args.includes('--json');
 const sizes = quick ? [10, 40] : [10, 100, 400];
 const jobs = defaultJobs();
-const root = path.resolve(__dirname, '..');
 
 /** The naive baseline grows superlinearly; past this it is reported as a lower bound. */
 const NAIVE_LIMIT_MS = Number(process.env.SYSKIT_BENCH_NAIVE_LIMIT_MS ?? 15 * 60_000);
@@ -85,6 +124,8 @@ interface Row {
   synthMs: number;
   serialMs: number;
   floorMs: number;
+  floorYamlMs: number;
+  floorJsonMs: number;
   naiveMs: number;
   naiveLowerBound: boolean;
   naiveFailed: boolean;
@@ -104,8 +145,10 @@ for (const n of sizes) {
   const synth = measure('synth', n, jobs);
   log(`N=${n}: synth (serial)`);
   const serial = measure('synth', n, 1);
-  log(`N=${n}: floor`);
+  log(`N=${n}: floors`);
   const floor = measure('floor', n);
+  const floorYaml = measure('floor-yaml', n);
+  const floorJson = measure('floor-json', n);
   log(`N=${n}: naive`);
   const naive = measure('naive', n, undefined, NAIVE_LIMIT_MS);
   log(`N=${n}: incremental`);
@@ -120,6 +163,8 @@ for (const n of sizes) {
     synthMs: synth.ms,
     serialMs: serial.ms,
     floorMs: floor.ms,
+    floorYamlMs: floorYaml.ms,
+    floorJsonMs: floorJson.ms,
     naiveMs: naive.ms,
     naiveLowerBound: naive.lowerBound ?? false,
     naiveFailed: naive.failed ?? false,
@@ -138,6 +183,9 @@ const byN = (n: number) => rows.find((r) => r.systems === n);
 const r100 = byN(quick ? 10 : 100)!;
 const ratios = {
   synthOverFloor: last.synthMs / last.floorMs,
+  serialOverFloor: last.serialMs / last.floorMs,
+  serialOverJson: last.serialMs / last.floorJsonMs,
+  yamlOverFloor: last.floorYamlMs / last.floorMs,
   naiveOverSynth: last.naiveMs / last.synthMs,
   scaling: last.synthMs / r100.synthMs,
   scalingSystems: last.systems / r100.systems,
@@ -147,8 +195,6 @@ const ratios = {
   diffOverSynth: last.diffMs / last.diffSynthMs,
 };
 
-const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${os.platform()} ${os.release()}`;
-
 if (json) {
   process.stdout.write(`${JSON.stringify({ machine, jobs, rows, ratios }, null, 2)}\n`);
   process.exit(0);
@@ -156,15 +202,17 @@ if (json) {
 
 const f = (ms: number) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(0)} ms`);
 const table = [
-  '| systems | objects | synth (parallel) | synth (serial) | floor (yaml only) | naive (one App) | incremental, 1 changed | validate / 1,000 objects | peak RSS parallel / serial | diff, 1 changed / synth (commands) |',
-  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+  '| systems | objects | synth (parallel) | synth (serial) | floor: js-yaml | yaml package | JSON.stringify | naive (one App) | incremental, 1 changed | validate / 1,000 objects | peak RSS parallel / serial | diff, 1 changed / synth (commands) |',
+  '| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ...rows.map(
     (r) =>
-      `| ${r.systems} | ${r.objects} | ${f(r.synthMs)} | ${f(r.serialMs)} | ${f(r.floorMs)} | ${r.naiveFailed ? 'crashed' : `${r.naiveLowerBound ? '> ' : ''}${f(r.naiveMs)}`} | ${f(r.incrementalMs)} (${r.incrementalRendered} rendered) | ${f(r.validateMsPer1000)} | ${r.synthRssMb.toFixed(0)} / ${r.serialRssMb.toFixed(0)} MB | ${f(r.diffMs)} / ${f(r.diffSynthMs)} |`,
+      `| ${r.systems} | ${r.objects} | ${f(r.synthMs)} | ${f(r.serialMs)} | ${f(r.floorMs)} | ${f(r.floorYamlMs)} | ${f(r.floorJsonMs)} | ${r.naiveFailed ? 'crashed' : `${r.naiveLowerBound ? '> ' : ''}${f(r.naiveMs)}`} | ${f(r.incrementalMs)} (${r.incrementalRendered} rendered) | ${f(r.validateMsPer1000)} | ${r.synthRssMb.toFixed(0)} / ${r.serialRssMb.toFixed(0)} MB | ${f(r.diffMs)} / ${f(r.diffSynthMs)} |`,
   ),
 ].join('\n');
 const ratioLines = [
-  `- synth / floor at N=${last.systems}: **${ratios.synthOverFloor.toFixed(2)}** (target <= 2)`,
+  `- synth / floor at N=${last.systems}: **${ratios.synthOverFloor.toFixed(2)}** parallel, **${ratios.serialOverFloor.toFixed(2)}** serial (target <= 2); the floor is synth's own writer, js-yaml, on the final objects`,
+  `- synth (serial) / JSON.stringify of the same objects at N=${last.systems}: **${ratios.serialOverJson.toFixed(1)}**: the distance to the physical limit`,
+  `- the yaml package (as cdk8s's synthYaml calls it) / js-yaml on the same objects: **${ratios.yamlOverFloor.toFixed(2)}**`,
   last.naiveFailed
     ? `- naive / synth at N=${last.systems}: **the naive single App crashed**`
     : `- naive / synth at N=${last.systems}: **${last.naiveLowerBound ? '> ' : ''}${ratios.naiveOverSynth.toFixed(2)}**`,
@@ -178,14 +226,8 @@ const ratioLines = [
 process.stdout.write(`${table}\n\n${ratioLines}\n\nmachine: ${machine}\n`);
 
 if (!args.includes('--no-readme')) {
-  const readme = path.join(root, 'bench', 'README.md');
-  const text = fs.readFileSync(readme, 'utf8');
-  const begin = '<!-- results:begin -->';
-  const end = '<!-- results:end -->';
-  const block = `${begin}\nLast run (\`npm run bench${quick ? ' -- --quick' : ''}\`), ${new Date().toISOString().slice(0, 10)}, on ${machine}:\n\n${table}\n\n${ratioLines}\n${end}`;
-  fs.writeFileSync(
-    readme,
-    text.includes(begin) ? text.replace(new RegExp(`${begin}[\\s\\S]*${end}`), block) : `${text}\n${block}\n`,
+  writeReadmeBlock(
+    'results',
+    `Last run (\`npm run bench${quick ? ' -- --quick' : ''}\`), ${new Date().toISOString().slice(0, 10)}, on ${machine}:\n\n${table}\n\n${ratioLines}`,
   );
-  process.stderr.write(`wrote ${path.relative(root, readme)}\n`);
 }

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
-import { FULL_PLATFORM, startCluster, stopCluster, type PlatformOptions } from '../cluster';
-import { stateDir } from '../stacks/automation';
-import { UsageError } from '../synth/engine';
+import type { PlatformOptions } from '../cluster';
+import { UsageError } from '../synth/errors';
+import { stateDir } from '../stacks/state-dir';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -50,6 +50,7 @@ export async function clusterCommand(args: string[], io: Io): Promise<number> {
     io.out(CLUSTER_HELP);
     return EXIT.ok;
   }
+  const { startCluster, stopCluster } = await import('../cluster');
   const dir = path.resolve(values.dir ?? path.join(stateDir(), 'cluster'));
   const [action] = positionals;
   if (action === 'up') {
@@ -84,6 +85,7 @@ export async function clusterCommand(args: string[], io: Io): Promise<number> {
 
 /** Every platform component, istiod with the named environment's Helm values. */
 async function platformFor(envName: string): Promise<PlatformOptions> {
+  const { FULL_PLATFORM } = await import('../cluster');
   const { environments } = planFromFlags({ env: envName });
   const { istiodReleaseValues } = await import('../stacks/addons');
   return { ...FULL_PLATFORM, istio: { values: istiodReleaseValues(environments[0]) } };

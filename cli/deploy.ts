@@ -1,11 +1,7 @@
-import { resolve } from '../model';
-import { crdsDir as upstreamCrdsDir } from '../scripts/crds';
-import { destroy, preview, up, type StackOptions } from '../stacks/automation';
-import { UsageError } from '../synth/engine';
-import { PROJECT_ROOT } from '../synth/load';
-import { readStackSettings, stackSettings, stackTags, type StackSettings } from '../stacks/stack-config';
-import { unreadyPods } from '../verify';
-import { webhookFailures } from '../stacks/webhook-failures';
+import type { StackOptions } from '../stacks/automation';
+import type { StackSettings } from '../stacks/stack-config';
+import { REPOSITORY_ROOT } from '../model/repository-root';
+import { UsageError } from '../synth/errors';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -57,11 +53,13 @@ const HELP = {
  * The stack's options: the flags, then what `Pulumi.<stack>.yaml` says (the file `pulumi up`
  * reads), then the defaults of Pulumi.yaml's config schema.
  */
-export function stackOptions(
+export async function stackOptions(
   values: Record<string, unknown>,
   io: Io,
-  settings: StackSettings = stackSettings(() => undefined, 'defaults'),
+  given?: StackSettings,
 ): Promise<StackOptions> {
+  const settings =
+    given ?? (await import('../stacks/stack-config')).stackSettings(() => undefined, 'defaults');
   const options: StackOptions = {
     kubeconfig: (values.kubeconfig as string | undefined) ?? settings.kubeconfig,
     context: (values.context as string | undefined) ?? settings.context,
@@ -70,8 +68,9 @@ export function stackOptions(
     constraints: values['no-constraints'] !== true && settings.constraints,
     onOutput: values.quiet ? undefined : (text) => io.err(text.replace(/\n$/, '')),
   };
-  if (values['install-crds'] !== true) return Promise.resolve(options);
-  return upstreamCrdsDir().then((crdsDir) => ({ ...options, crdsDir }));
+  if (values['install-crds'] !== true) return options;
+  const { crdsDir } = await import('../scripts/crds');
+  return { ...options, crdsDir: await crdsDir() };
 }
 
 function awaitTimeout(value: unknown): number | undefined {
@@ -97,9 +96,11 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
       return EXIT.ok;
     }
     if (!values.env) throw new UsageError(`syskit ${verb} needs --env <name>`);
+    const { destroy, preview, up } = await import('../stacks/automation');
+    const { readStackSettings, stackTags } = await import('../stacks/stack-config');
     const { fleet, environments } = planFromFlags(values);
     const environment = environments[0];
-    const settings = stackSettingsOf(environment.name);
+    const settings = stackSettingsOf(environment.name, readStackSettings);
     const options = {
       ...(await stackOptions(values, io, settings)),
       systems: values.system,
@@ -112,6 +113,7 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
     const result =
       verb === 'up'
         ? await up(fleet, environment, options).catch(async (error: unknown) => {
+            const { webhookFailures } = await import('../stacks/webhook-failures');
             // An admission webhook the API server could not call refuses every object it
             // covers (the platform's webhooks fail closed): name it and the objects.
             const failures = webhookFailures(
@@ -124,6 +126,8 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
             }
             // Pulumi says a workload did not become ready; say which pods and why.
             if (!options.skipAwait) {
+              const { resolve } = await import('../model');
+              const { unreadyPods } = await import('../verify');
               const namespaces = fleet.systems
                 .filter((s) => !values.system || values.system.includes(s.name))
                 .map((s) => resolve(s, environment, fleet).namespace);
@@ -139,9 +143,12 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
 }
 
 /** The stack's settings file, with its problems as usage errors (they are the user's to fix). */
-function stackSettingsOf(environment: string): StackSettings {
+function stackSettingsOf(
+  environment: string,
+  read: (root: string, environment: string) => StackSettings,
+): StackSettings {
   try {
-    return readStackSettings(PROJECT_ROOT, environment);
+    return read(REPOSITORY_ROOT, environment);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

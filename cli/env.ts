@@ -1,8 +1,4 @@
-import { deriveEphemeral, parseTtl } from '../environments/ephemeral';
-import { parseFleet } from '../model';
-import { up } from '../stacks/automation';
-import { collectExpired, destroyEphemeral, listEphemeral } from '../stacks/ephemeral-stacks';
-import { plan, UsageError } from '../synth/engine';
+import { UsageError } from '../synth/errors';
 import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
 import { CLUSTER_HELP_LINES, CLUSTER_OPTIONS, stackOptions } from './deploy';
 import { EXIT, type Io } from './io';
@@ -46,10 +42,15 @@ export async function envCommand(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const [action, name] = positionals;
+  const { collectExpired, destroyEphemeral, listEphemeral } = await import('../stacks/ephemeral-stacks');
   const progress = values.quiet ? undefined : (text: string) => io.err(text.replace(/\n$/, ''));
   switch (action) {
     case 'up': {
       if (!name) throw new UsageError('syskit env up needs a name, like "pr-42"');
+      const { deriveEphemeral, parseTtl } = await import('../environments/ephemeral');
+      const { parseFleet } = await import('../model');
+      const { plan } = await import('../synth/plan');
+      const { up } = await import('../stacks/automation');
       const systems = loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
       const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
       const { environments: bases } = plan(systems, environments, { environments: [values.from ?? 'dev'] });

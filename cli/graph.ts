@@ -1,6 +1,6 @@
-import { resolve } from '../model';
+// review/call-graph.ts imports only types: loading it costs nothing before --help is handled.
 import { callGraph, toMermaid } from '../review/call-graph';
-import { UsageError } from '../synth/engine';
+import { UsageError } from '../synth/errors';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -44,6 +44,7 @@ export async function graphCommand(args: string[], io: Io): Promise<number> {
   if (format !== 'mermaid' && format !== 'json')
     throw new UsageError(`--format expects mermaid or json, got "${format}"`);
   const { fleet, environments, systems } = planFromFlags(values);
+  const { resolve } = await import('../model');
   // Resolve the whole fleet: a focused system's callers live in other systems.
   const resolved = fleet.systems.map((s) => resolve(s, environments[0], fleet));
   const graph = callGraph(resolved, values.system ? new Set(systems.map((s) => s.name)) : undefined);

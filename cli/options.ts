@@ -1,5 +1,5 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { plan, UsageError } from '../synth/engine';
+import { UsageError } from '../synth/errors';
 import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
 
 /** Flags shared by the commands that read the fleet. */
@@ -65,6 +65,9 @@ export function planFromFlags(values: {
   env?: string | string[];
   system?: string[];
 }) {
+  // The model (zod) loads here, once a command has handled --help, not when its module loads.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { plan } = require('../synth/plan') as typeof import('../synth/plan');
   return plan(
     loadDeclarations(values.systems ?? DEFAULT_SYSTEMS),
     loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS),

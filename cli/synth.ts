@@ -1,9 +1,6 @@
-import { UsageError, writeRun } from '../synth/engine';
-import { OutputBusyError } from '../synth/errors';
+import { OutputBusyError, UsageError } from '../synth/errors';
+// The output folder's code needs only node:fs; the renderer is loaded after --help is handled.
 import { DEFAULT_LOCK_WAIT_MS, OutputFolder } from '../synth/output';
-import { synthesize } from '../synth/synthesize';
-import { writeCdk8sManifests } from './cdk8s-output';
-import { gitOpsFromFlags, gitOpsLayout } from './gitops';
 import { EXIT, type Io } from './io';
 import { FLEET_HELP, FLEET_OPTIONS, parse, planFromFlags } from './options';
 
@@ -53,6 +50,10 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
     io.out(SYNTH_HELP);
     return EXIT.ok;
   }
+  const { synthesize } = await import('../synth/synthesize');
+  const { writeRun } = await import('../synth/engine');
+  const { gitOpsFromFlags, gitOpsLayout } = await import('./gitops');
+  const { writeCdk8sManifests } = await import('./cdk8s-output');
   const fromCdk8s = values.out === undefined && process.env.CDK8S_OUTDIR !== undefined;
   const cdk8sOutdir = fromCdk8s ? process.env.CDK8S_OUTDIR : undefined;
   const outDir = values.out ?? cdk8sOutdir ?? 'dist';

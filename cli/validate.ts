@@ -1,13 +1,9 @@
-import { parseAllDocuments } from 'yaml';
-import { policyEnvironmentOf } from '../constructs/gatekeeper-policies';
-import { evaluate, type Violation } from '../policies/evaluate';
-import { checkTemplates, isConstraintTemplate, type TemplateProblem } from '../policies/template-compile';
-import { plan, renderEnvironment } from '../synth/engine';
 import { ValidationError } from '../model/issues';
+import type { Violation } from '../policies/evaluate';
+import type { TemplateProblem } from '../policies/template-compile';
 import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, LoadError, loadDeclarations } from '../synth/load';
 import { UsageError } from '../synth/errors';
 import { EXIT, type Io } from './io';
-import { readManifests } from './manifests';
 import { FLEET_HELP, FLEET_OPTIONS, parse } from './options';
 
 export const VALIDATE_HELP = `Usage: syskit validate [options]
@@ -60,7 +56,12 @@ async function validate(args: string[], io: Io): Promise<number> {
     io.out(VALIDATE_HELP);
     return EXIT.ok;
   }
-  const manifests = values.manifests === undefined ? undefined : readManifests(values.manifests);
+  const { policyEnvironmentOf } = await import('../constructs/gatekeeper-policies');
+  const { evaluate } = await import('../policies/evaluate');
+  const { plan, renderEnvironmentDocuments } = await import('../synth/engine');
+  const { checkTemplates, isConstraintTemplate } = await import('../policies/template-compile');
+  const { readManifests } = await import('./manifests');
+  const manifests = values.manifests === undefined ? undefined : await readManifests(values.manifests);
   const systems = manifests ? [] : loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
   const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
   const {
@@ -85,10 +86,9 @@ async function validate(args: string[], io: Io): Promise<number> {
       }),
     ).then((lists) => lists.flat());
   for (const env of envs) {
-    const files = manifests ? [] : renderEnvironment(fleet, env, selected);
-    const objects =
-      manifests ??
-      files.flatMap((f) => parseAllDocuments(f.content).map((d) => d.toJSON() as Record<string, unknown>));
+    // The objects synth would write: its YAML reads back to exactly these (test/synth/yaml-writer.test.ts).
+    const files = manifests ? [] : renderEnvironmentDocuments(fleet, env, selected);
+    const objects = manifests ?? files.flatMap((f) => f.documents);
     const uncompilable = await checkOnce(objects.filter(isConstraintTemplate));
     templateProblems.push(...uncompilable.map((p) => ({ ...p, environment: env.name })));
     const violations = await evaluate(objects, policyEnvironmentOf(env));

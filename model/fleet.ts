@@ -13,6 +13,7 @@ import { canonicalRoutePath, routeOverlapIssues, routePathIssues } from './route
 import { secretMountIssues, secretPathProblem } from './vault-paths';
 import { envIssues } from './secret-values';
 import { limitIssues } from './limits';
+import { REPOSITORY_ROOT } from './repository-root';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -43,7 +44,7 @@ export interface FleetOptions {
 export const OPA_AUTHORIZER_NAME = 'opa-authz';
 
 /** The repository root, where `authz.policy` paths start. */
-export const REPOSITORY_ROOT = path.resolve(__dirname, '..');
+export { REPOSITORY_ROOT };
 
 /**
  * opa-envoy asks `data.envoy.authz.allow` (the path in the authorizer's config), so every

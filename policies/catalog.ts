@@ -10,7 +10,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parse } from 'yaml';
+import { load } from 'js-yaml';
 
 /** What the policies need to know about an environment. */
 export interface PolicyEnvironment {
@@ -281,6 +281,16 @@ export function templateSource(template: Record<string, unknown>): Record<string
   return code?.source as Record<string, unknown> | undefined;
 }
 
+/** Parsed templates by their text: the platform chart of every environment reads the catalog again. */
+const parsedTemplates = new Map<string, Record<string, unknown>>();
+
+/** A template.yaml parsed once per process and content; each caller gets its own copy. */
+function parseTemplate(text: string): Record<string, unknown> {
+  let template = parsedTemplates.get(text);
+  if (!template) parsedTemplates.set(text, (template = load(text) as Record<string, unknown>));
+  return structuredClone(template);
+}
+
 /**
  * Reads every rule folder, sorted by name. Throws when a template's Rego differs from its src.rego
  * or libs (run `node bin/run-ts.js policies/sync-templates.ts`), or when a folder has no binding.
@@ -300,10 +310,7 @@ export function loadPolicies(dir: string = defaultPoliciesDir()): PolicyRule[] {
       problems.push(`${name}: no binding in policies/catalog.ts`);
       continue;
     }
-    const template = parse(fs.readFileSync(path.join(ruleDir, 'template.yaml'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
+    const template = parseTemplate(fs.readFileSync(path.join(ruleDir, 'template.yaml'), 'utf8'));
     const kind = (template.spec as { crd?: { spec?: { names?: { kind?: string } } } }).crd?.spec?.names?.kind;
     if (typeof kind !== 'string') {
       problems.push(`${name}: template.yaml has no spec.crd.spec.names.kind`);

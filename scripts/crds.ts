@@ -14,6 +14,7 @@ import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { REPOSITORY_ROOT } from '../model/repository-root';
 
 export interface UpstreamCrdFile {
   /** File name in the CRDs folder. */
@@ -172,8 +173,8 @@ export const UPSTREAM_CRDS: readonly UpstreamCrdFile[] = [
   },
 ];
 
-/** The repository root (this file lives in `<root>/scripts/`). */
-export const repoRoot = (): string => path.resolve(__dirname, '..');
+/** The repository root (this file lives in `<root>/scripts/`, or in `<root>/build/scripts/` compiled). */
+export const repoRoot = (): string => REPOSITORY_ROOT;
 
 /** The local CRDs folder if there is one (`$SYSKIT_CRDS_DIR` or `../shared/crds`), else undefined. */
 export function localCrdsDir(): string | undefined {

@@ -2,17 +2,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LocalWorkspace, PulumiCommand, type Stack } from '@pulumi/pulumi/automation';
 import type { Environment, Fleet } from '../model';
-import { UsageError } from '../synth/engine';
-import { PROJECT_ROOT } from '../synth/load';
+import { UsageError } from '../synth/errors';
+import { stateDir } from './state-dir';
 import { environmentProgram, type EnvironmentProgramArgs } from './program';
 import { pulumiRoot } from './pulumi-tools';
 
 export const PROJECT_NAME = 'syskit';
 
-/** Where syskit keeps local state: the Pulumi file backend, Pulumi's home, the control plane. */
-export function stateDir(): string {
-  return process.env.SYSKIT_STATE_DIR ?? path.join(PROJECT_ROOT, '.syskit');
-}
+export { stateDir };
 
 /** A team backend from PULUMI_BACKEND_URL, else a directory in the project. */
 export function backendUrl(): string {

@@ -1,30 +1,23 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
-  parseFleet,
   resolve,
-  didYouMean,
   fleetHostnames,
   type Environment,
   type Fleet,
+  type ResolvedSystem,
   type System,
 } from '../model';
 import { renderVaultFiles } from '../constructs/vault-files';
-import { policyRuleNames } from '../policies/catalog';
-import { renderPlatform, renderSystem } from './render';
+import { renderPlatformObjects, renderSystemObjects } from './render';
+import { toYaml } from './yaml-writer';
 import { listTree, OutputFolder, type FileBody, type LockOptions } from './output';
 import { cacheFile, cacheManifest, previousManifest } from './cache';
 
 import { UsageError } from './errors';
+import { plan, type Selection } from './plan';
 
-export { UsageError };
-
-export interface Selection {
-  /** Environment names to render. @default - all */
-  readonly environments?: readonly string[];
-  /** System names to render. @default - all */
-  readonly systems?: readonly string[];
-}
+export { UsageError, plan, type Selection };
 
 /** One rendered file of one environment. */
 export interface RenderedFile {
@@ -60,37 +53,38 @@ export interface EnvironmentSummary {
   readonly objects: number;
 }
 
-/** Parses and cross-checks the fleet, then picks what the selection names. */
-export function plan(
-  systemInputs: readonly unknown[],
-  environmentInputs: readonly unknown[],
-  selection: Selection = {},
-): { fleet: Fleet; environments: Environment[]; systems: System[] } {
-  const fleet = parseFleet(systemInputs, environmentInputs, { policyRules: policyRuleNames() });
-  const environments = pick('environment', fleet.environments, selection.environments);
-  const systems = pick('system', fleet.systems, selection.systems);
-  return { fleet, environments, systems };
-}
-
-function pick<T extends { name: string }>(what: string, all: readonly T[], names?: readonly string[]): T[] {
-  if (!names || names.length === 0) return [...all];
-  const byName = new Map(all.map((x) => [x.name, x]));
-  const unknown = names.filter((n) => !byName.has(n));
-  if (unknown.length > 0) {
-    throw new UsageError(
-      unknown
-        .map(
-          (n) =>
-            `unknown ${what} "${n}"${didYouMean(n, byName.keys())}; known: ${[...byName.keys()].join(', ')}`,
-        )
-        .join('\n'),
-    );
-  }
-  return [...new Set(names)].map((n) => byName.get(n)!);
-}
-
 /** The file holding an environment's cluster-wide objects, beside the systems' files. */
 export const PLATFORM_FILE = 'platform.yaml';
+
+/** One file of an environment as objects, before it is written as YAML. */
+export interface EnvironmentDocuments {
+  readonly file: string;
+  readonly system?: ResolvedSystem;
+  readonly documents: Record<string, unknown>[];
+}
+
+/**
+ * The objects of the platform and the selected systems in one environment, file by file in name
+ * order: what `renderEnvironment` writes, for callers that check the objects themselves
+ * (`syskit validate`) and need no YAML round trip.
+ */
+export function renderEnvironmentDocuments(
+  fleet: Fleet,
+  environment: Environment,
+  systems: readonly System[],
+): EnvironmentDocuments[] {
+  const out: EnvironmentDocuments[] = [];
+  // An ephemeral environment lives on its base's platform (gateway, mesh, policies).
+  if (!environment.ephemeral) {
+    const hostnames = fleetHostnames(fleet.systems, environment);
+    out.push({ file: PLATFORM_FILE, documents: renderPlatformObjects(environment, hostnames) });
+  }
+  for (const system of [...systems].sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    const resolved = resolve(system, environment, fleet);
+    out.push({ file: `${system.name}.yaml`, system: resolved, documents: renderSystemObjects(resolved) });
+  }
+  return out;
+}
 
 /** Renders the platform and the selected systems in one environment, in name order. */
 export function renderEnvironment(
@@ -98,38 +92,16 @@ export function renderEnvironment(
   environment: Environment,
   systems: readonly System[],
 ): RenderedFile[] {
-  // An ephemeral environment lives on its base's platform (gateway, mesh, policies).
-  if (environment.ephemeral) return renderSystems(fleet, environment, systems);
-  const platform = renderPlatform(environment, fleetHostnames(fleet.systems, environment));
-  const platformFile = {
+  return renderEnvironmentDocuments(fleet, environment, systems).map(({ file, system, documents }) => ({
     environment: environment.name,
-    file: PLATFORM_FILE,
-    content: platform,
-    objects: countDocuments(platform),
-  };
-  return [platformFile, ...renderSystems(fleet, environment, systems)];
-}
-
-/** Renders the selected systems in one environment, in name order. */
-export function renderSystems(
-  fleet: Fleet,
-  environment: Environment,
-  systems: readonly System[],
-): RenderedFile[] {
-  return [...systems]
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .map((system) => {
-      const resolved = resolve(system, environment, fleet);
-      const content = renderSystem(resolved);
-      return {
-        environment: environment.name,
-        file: `${system.name}.yaml`,
-        system: system.name,
-        content,
-        objects: countDocuments(content),
-        companions: { dir: vaultDir(system.name), files: renderVaultFiles(resolved) },
-      };
-    });
+    file,
+    content: toYaml(documents),
+    objects: documents.length,
+    ...(system && {
+      system: system.name,
+      companions: { dir: vaultDir(system.name), files: renderVaultFiles(system) },
+    }),
+  }));
 }
 
 export function countDocuments(yaml: string): number {

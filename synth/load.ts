@@ -1,14 +1,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, visit } from 'yaml';
-import { formatBytes, MAX_DECLARATION_FILE_BYTES, sortIssues, ValidationError, type Issue } from '../model';
+import { sortIssues, ValidationError, type Issue } from '../model/issues';
+import { formatBytes, MAX_DECLARATION_FILE_BYTES } from '../model/limits';
+import { REPOSITORY_ROOT } from '../model/repository-root';
+import { LoadError } from './errors';
+import { requireTypeScript } from './typescript-declarations';
 
 /** The repository root, where `charts/` and `environments/` live. */
-export const PROJECT_ROOT = path.resolve(__dirname, '..');
+export const PROJECT_ROOT = REPOSITORY_ROOT;
 export const DEFAULT_SYSTEMS = path.join(PROJECT_ROOT, 'charts');
 export const DEFAULT_ENVIRONMENTS = path.join(PROJECT_ROOT, 'environments');
-
-import { LoadError } from './errors';
 
 export { LoadError };
 
@@ -107,8 +108,8 @@ function loadFile(file: string, issues: Issue[], causes: unknown[], inDirectory 
   } else {
     let mod: Record<string, unknown>;
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      mod = require(file) as Record<string, unknown>;
+      mod = // eslint-disable-next-line @typescript-eslint/no-require-imports
+      (file.endsWith('.ts') ? requireTypeScript(file) : require(file)) as Record<string, unknown>;
     } catch (error) {
       causes.push(error);
       issues.push({ path: where, message: `could not be loaded: ${firstLine(error)}` });
@@ -160,6 +161,9 @@ function firstLine(error: unknown): string {
  * of a map with every other, which takes minutes on a map of tens of thousands of keys.
  */
 function readYaml(text: string): { value: unknown } | { problem: string } {
+  // Loaded here, not at the top: commands that read no YAML declaration never pay for the parser.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { isMap, isScalar, LineCounter, parseDocument, visit } = require('yaml') as typeof import('yaml');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: true, lineCounter });
   if (doc.errors.length > 0) return { problem: doc.errors[0].message.split('\n')[0] };

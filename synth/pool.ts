@@ -9,8 +9,22 @@ export type Rendered = ReturnType<typeof renderOne>;
 /** How many systems a worker gets per message: enough to amortise the copy, small enough to balance. */
 const BATCH = 8;
 
-/** Below this many renders, starting workers costs more than it saves. */
-export const PARALLEL_THRESHOLD = 24;
+/**
+ * Below this many workloads (services and jobs) to render, starting workers costs more than it
+ * saves. Measured (bench/README.md, "Worker threads"): a worker costs about 380 ms of CPU to start
+ * (it loads cdk8s, cdk8s-plus and the constructs and renders cold), a workload about 1.7 ms to
+ * render, so on two cores a second thread pays off from about 450 workloads: some ten systems of
+ * ten services in four environments, many times the example fleet.
+ */
+export const PARALLEL_THRESHOLD_WORKLOADS = 450;
+
+/** The size of a render, for deciding whether workers pay off. */
+export function workloadsOf(systems: readonly ResolvedSystem[]): number {
+  return systems.reduce((n, s) => n + s.services.length + s.jobs.length, 0);
+}
+
+/** Compiled, a worker runs worker.js itself; from the sources, worker-entry.js loads it through tsx. */
+const WORKER_ENTRY = __filename.endsWith('.js') ? 'worker.js' : 'worker-entry.js';
 
 export function defaultJobs(): number {
   return Math.max(1, os.availableParallelism?.() ?? os.cpus().length);
@@ -26,7 +40,7 @@ export async function renderAll(
   jobs: number,
   onDone?: (n: number) => void,
 ): Promise<Rendered[]> {
-  if (jobs <= 1 || systems.length < PARALLEL_THRESHOLD) {
+  if (jobs <= 1 || workloadsOf(systems) < PARALLEL_THRESHOLD_WORKLOADS) {
     return systems.map((s, i) => {
       const r = renderOne(s);
       onDone?.(i + 1);
@@ -44,7 +58,7 @@ export async function renderAll(
   }
   const workers = Array.from(
     { length: Math.min(jobs, batches.length) },
-    () => new Worker(path.join(__dirname, 'worker-entry.js')),
+    () => new Worker(path.join(__dirname, WORKER_ENTRY)),
   );
   let next = 0;
   let done = 0;

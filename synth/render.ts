@@ -2,16 +2,17 @@ import { App } from 'cdk8s';
 import { PlatformChart } from '../constructs/platform-chart';
 import { SystemChart } from '../constructs/system-chart';
 import type { Environment, ResolvedSystem } from '../model';
+import { toYaml } from './yaml-writer';
 
 /**
  * Renders one system in one environment to YAML. Each call builds its own cdk8s App: cdk8s
  * resolves dependencies across the whole App, which grows superlinearly with its size, so one
- * small App per (system, environment) keeps the fleet's cost linear.
+ * small App per (system, environment) keeps the fleet's cost linear. The objects are those of
+ * cdk8s's `synthYaml` (`Chart.toJson` runs the same validations and dependency ordering); only
+ * the writer differs (synth/yaml-writer.ts).
  */
 export function renderSystem(system: ResolvedSystem): string {
-  const app = new App({ outdir: 'unused' });
-  new SystemChart(app, system.name, { system });
-  return app.synthYaml();
+  return toYaml(renderSystemObjects(system));
 }
 
 /** Renders to objects, for callers that apply or inspect them without a YAML round trip. */
@@ -32,7 +33,5 @@ export function renderPlatformObjects(
 
 /** Renders the cluster-wide objects of one environment (gateway, mesh defaults, policies). */
 export function renderPlatform(environment: Environment, hostnames: readonly string[]): string {
-  const app = new App({ outdir: 'unused' });
-  new PlatformChart(app, 'platform', { environment, hostnames });
-  return app.synthYaml();
+  return toYaml(renderPlatformObjects(environment, hostnames));
 }

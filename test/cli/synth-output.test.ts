@@ -18,7 +18,7 @@ function listing(dir: string): string[] {
   return fs
     .readdirSync(dir, { recursive: true, withFileTypes: true })
     .map((e) => {
-      const p = path.relative(dir, path.join(e.parentPath ?? e.path, e.name));
+      const p = path.relative(dir, path.join(e.parentPath, e.name));
       if (e.isSymbolicLink()) return `${p} -> ${fs.readlinkSync(path.join(dir, p))}`;
       return e.isFile() ? `${p}: ${fs.readFileSync(path.join(dir, p), 'utf8')}` : `${p}/`;
     })

@@ -4,13 +4,14 @@ import * as path from 'node:path';
 import { syntheticFleet } from '../../bench/fleet';
 import dev from '../../environments/dev';
 import prod from '../../environments/prod';
-import { parseFleet, type Fleet } from '../../model';
+import { parseFleet, resolve, type Fleet } from '../../model';
 import { writeOutput, type RenderedFile } from '../../synth/engine';
 import { bodyText } from '../../synth/output';
-import { PARALLEL_THRESHOLD } from '../../synth/pool';
+import { PARALLEL_THRESHOLD_WORKLOADS, workloadsOf } from '../../synth/pool';
 import { synthesize } from '../../synth/synthesize';
 
-const SYSTEMS = 15;
+/** Enough systems in two environments to go past the threshold where worker threads start. */
+const SYSTEMS = 21;
 
 function contents(files: ReadonlyMap<string, RenderedFile[]>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -39,7 +40,8 @@ describe('synthesize', () => {
   afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
   it('renders on worker threads exactly what a serial run renders', async () => {
-    expect(SYSTEMS * 2).toBeGreaterThanOrEqual(PARALLEL_THRESHOLD);
+    const resolved = fleet.environments.flatMap((env) => fleet.systems.map((s) => resolve(s, env, fleet)));
+    expect(workloadsOf(resolved)).toBeGreaterThanOrEqual(PARALLEL_THRESHOLD_WORKLOADS);
     const parallel = await synthesize(fleet, fleet.environments, fleet.systems, { jobs: 2 });
     expect(parallel.rendered).toBe(SYSTEMS * 2 + 2);
     expect(contents(parallel.files)).toEqual(serial);

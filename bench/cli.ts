@@ -1,0 +1,164 @@
+/**
+ * `npm run bench -- --cli`: what a user waits for at the terminal, as CPU time (user + system,
+ * child processes such as OPA included) in one run, each command measured in rounds interleaved
+ * with its baselines so that the load of a shared machine falls on all alike. The ratios:
+ *
+ * - `syskit --help` and every `syskit <command> --help` against `node -e 0`;
+ * - `syskit synth --force`, `validate` and `graph` of the example systems against a bare node
+ *   process that only loads cdk8s-plus-28, yaml and zod.
+ *
+ * The same commands run from the TypeScript sources through tsx (`SYSKIT_FROM_SOURCES=1`) show
+ * what the compiled build saves.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+const root = path.resolve(__dirname, '..');
+const syskit = path.join(root, 'bin/syskit.js');
+const probe = path.join(root, 'bench/probe.js');
+
+export interface CliRow {
+  readonly name: string;
+  readonly baseline: 'node' | 'floor';
+  readonly cpuMs: number;
+  /** CPU of the node process alone, without the tools it runs (OPA). */
+  readonly ownCpuMs: number;
+  readonly maxRssMb: number;
+  readonly ratio?: number;
+  readonly target?: number;
+}
+
+interface Command {
+  readonly name: string;
+  readonly argv: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+  readonly baseline?: 'node' | 'floor';
+}
+
+/** CPU time of one run of `argv` and everything it waits for, with the peak RSS of its main process. */
+function measureOnce(command: Command): { cpuMs: number; ownCpuMs: number; maxRssMb: number } {
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-cli-bench-')), 'probe.json');
+  // bash's `times` reports the CPU of the children it waited for (and theirs) to the millisecond.
+  const result = spawnSync(
+    'bash',
+    ['-c', '"$@" >/dev/null 2>&1; status=$?; times; exit $status', '_', ...command.argv],
+    {
+      cwd: root,
+      env: { ...process.env, ...command.env, SYSKIT_PROBE_OUT: out, NODE_OPTIONS: `--require ${probe}` },
+      encoding: 'utf8',
+    },
+  );
+  if (result.status !== 0)
+    throw new Error(`${command.name} failed (exit ${result.status}): ${command.argv.join(' ')}`);
+  const [, children] = result.stdout.trim().split('\n');
+  const seconds = children
+    .trim()
+    .split(/\s+/)
+    .map((t) => {
+      const m = /^(\d+)m([\d.]+)s$/.exec(t);
+      if (!m) throw new Error(`unexpected times output: ${result.stdout}`);
+      return Number(m[1]) * 60 + Number(m[2]);
+    });
+  const own = fs.existsSync(out)
+    ? (JSON.parse(fs.readFileSync(out, 'utf8')) as { cpuMs: number; maxRssMb: number })
+    : { cpuMs: NaN, maxRssMb: NaN };
+  fs.rmSync(path.dirname(out), { recursive: true, force: true });
+  return { cpuMs: (seconds[0] + seconds[1]) * 1000, ownCpuMs: own.cpuMs, maxRssMb: own.maxRssMb };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+export function runCliBench(rounds: number, log: (line: string) => void): CliRow[] {
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-cli-bench-out-'));
+  const help = execFileSync(process.execPath, [syskit, '--help'], { cwd: root, encoding: 'utf8' });
+  const names = help
+    .split('Commands:\n')[1]
+    .split('\n\n')[0]
+    .split('\n')
+    .map((line) => line.trim().split(/\s+/)[0]);
+  const node = (...args: string[]): string[] => [process.execPath, ...args];
+  const sources = { SYSKIT_FROM_SOURCES: '1' };
+  const commands: Command[] = [
+    { name: 'node -e 0', argv: node('-e', '0') },
+    {
+      name: 'node: load cdk8s-plus-28, yaml, zod',
+      argv: node('-e', "require('cdk8s-plus-28'); require('yaml'); require('zod')"),
+    },
+    { name: 'syskit --help', argv: node(syskit, '--help'), baseline: 'node' },
+    ...names.map((n) => ({
+      name: `syskit ${n} --help`,
+      argv: node(syskit, n, '--help'),
+      baseline: 'node' as const,
+    })),
+    {
+      name: 'syskit synth --force',
+      argv: node(syskit, 'synth', '--force', '--quiet', '--out', out),
+      baseline: 'floor',
+    },
+    { name: 'syskit validate', argv: node(syskit, 'validate'), baseline: 'floor' },
+    { name: 'syskit graph --env dev', argv: node(syskit, 'graph', '--env', 'dev'), baseline: 'floor' },
+    { name: 'syskit --help (sources, tsx)', argv: node(syskit, '--help'), env: sources },
+    {
+      name: 'syskit synth --force (sources, tsx)',
+      argv: node(syskit, 'synth', '--force', '--quiet', '--out', out),
+      env: sources,
+    },
+  ];
+  const samples = new Map<string, { cpuMs: number[]; ownCpuMs: number[]; maxRssMb: number[] }>(
+    commands.map((c) => [c.name, { cpuMs: [], ownCpuMs: [], maxRssMb: [] }]),
+  );
+  // One run of each first, unmeasured: Node's compile cache and tsx's cache are warm, as they are
+  // for a user from the second run on.
+  for (const c of commands) measureOnce(c);
+  for (let round = 1; round <= rounds; round++) {
+    log(`CLI round ${round}/${rounds}`);
+    for (const c of commands) {
+      const s = measureOnce(c);
+      samples.get(c.name)!.cpuMs.push(s.cpuMs);
+      samples.get(c.name)!.ownCpuMs.push(s.ownCpuMs);
+      samples.get(c.name)!.maxRssMb.push(s.maxRssMb);
+    }
+  }
+  fs.rmSync(out, { recursive: true, force: true });
+  const cpu = (name: string) => median(samples.get(name)!.cpuMs);
+  const nodeMs = cpu('node -e 0');
+  const floorMs = cpu('node: load cdk8s-plus-28, yaml, zod');
+  return commands.map((c) => {
+    const cpuMs = cpu(c.name);
+    const maxRssMb = median(samples.get(c.name)!.maxRssMb);
+    const ownCpuMs = median(samples.get(c.name)!.ownCpuMs);
+    if (!c.baseline) return { name: c.name, baseline: 'node', cpuMs, ownCpuMs, maxRssMb };
+    const base = c.baseline === 'node' ? nodeMs : floorMs;
+    return {
+      name: c.name,
+      baseline: c.baseline,
+      cpuMs,
+      ownCpuMs,
+      maxRssMb,
+      ratio: cpuMs / base,
+      target: c.baseline === 'node' ? 4 : 3,
+    };
+  });
+}
+
+export function cliTable(rows: readonly CliRow[]): string {
+  const lines = [
+    '| command | CPU (median) | of it, the node process | peak RSS | ratio | target |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...rows.map(
+      (r) =>
+        `| \`${r.name}\` | ${r.cpuMs.toFixed(0)} ms | ${r.ownCpuMs.toFixed(0)} ms | ${Number.isNaN(r.maxRssMb) ? '-' : `${r.maxRssMb.toFixed(0)} MB`} | ${
+          r.ratio === undefined
+            ? ''
+            : `${r.ratio.toFixed(2)}x ${r.baseline === 'node' ? '`node -e 0`' : 'floor'}`
+        } | ${r.target === undefined ? '' : `<= ${r.target}x${r.ratio! <= r.target ? '' : ' **missed**'}`} |`,
+    ),
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,183 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+/**
+ * What the CLI loads, traced in a child process (bench/probe.js lists `require.cache` at exit):
+ * help must not pay for cdk8s, zod, yaml or Pulumi, and each command loads only what it uses.
+ * Both ways the CLI runs are checked: the compiled build and the sources through tsx.
+ */
+const ROOT = path.resolve(__dirname, '../..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { freshBuild, sourceState, BUILD_DIR, MANIFEST } = require('../../bin/compiled.js') as {
+  freshBuild(root: string): string | undefined;
+  sourceState(root: string, files: string[]): Record<string, [number, number]>;
+  BUILD_DIR: string;
+  MANIFEST: string;
+};
+
+type Mode = 'build' | 'sources';
+
+interface Run {
+  code: number | null;
+  out: string;
+  err: string;
+  modules: string[];
+}
+
+function cli(mode: Mode, ...args: string[]): Run {
+  const probe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-probe-')), 'probe.json');
+  const env: NodeJS.ProcessEnv = { ...process.env, SYSKIT_PROBE_OUT: probe };
+  if (mode === 'sources') env.SYSKIT_FROM_SOURCES = '1';
+  else delete env.SYSKIT_FROM_SOURCES;
+  const result = spawnSync(
+    process.execPath,
+    ['--require', path.join(ROOT, 'bench/probe.js'), path.join(ROOT, 'bin/syskit.js'), ...args],
+    { cwd: ROOT, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
+  const { modules } = JSON.parse(fs.readFileSync(probe, 'utf8')) as { modules: string[] };
+  fs.rmSync(path.dirname(probe), { recursive: true, force: true });
+  return { code: result.status, out: result.stdout, err: result.stderr, modules };
+}
+
+/** The packages (and our own folders) among the loaded modules, like `cdk8s`, `@pulumi/pulumi`, `build/model`. */
+function loaded(modules: readonly string[]): Set<string> {
+  const names = new Set<string>();
+  for (const file of modules) {
+    const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(file);
+    if (pkg) names.add(pkg[1]);
+    else if (file.startsWith(`${ROOT}${path.sep}`)) {
+      const [first, second] = path.relative(ROOT, file).split(path.sep);
+      names.add(first === BUILD_DIR ? `${first}/${second}` : first);
+    }
+  }
+  return names;
+}
+
+const HEAVY = ['cdk8s', 'cdk8s-plus-28', 'constructs', 'zod', 'yaml', '@pulumi/pulumi', '@pulumi/kubernetes'];
+
+beforeAll(() => {
+  // The compiled mode needs a build that matches the sources; make one if there is none.
+  if (!freshBuild(ROOT)) {
+    execFileSync(process.execPath, [path.join(ROOT, 'bin/run-ts.js'), path.join(ROOT, 'scripts/build.ts')], {
+      cwd: ROOT,
+      stdio: 'ignore',
+    });
+  }
+  expect(freshBuild(ROOT)).toBe(path.join(ROOT, BUILD_DIR));
+}, 180_000);
+
+describe.each<Mode>(['build', 'sources'])('the CLI run from the %s', (mode) => {
+  const commands = () => {
+    const help = cli(mode, '--help');
+    expect(help.code).toBe(0);
+    const section = help.out.split('Commands:\n')[1].split('\n\n')[0];
+    return section.split('\n').map((line) => line.trim().split(/\s+/)[0]);
+  };
+
+  it('prints help without loading cdk8s, zod, yaml or Pulumi', () => {
+    const names = loaded(cli(mode, '--help').modules);
+    for (const heavy of HEAVY) expect({ heavy, loaded: names.has(heavy) }).toEqual({ heavy, loaded: false });
+  });
+
+  it("prints every command's help without loading cdk8s, zod, yaml or Pulumi", () => {
+    const all = commands();
+    expect(all).toEqual(expect.arrayContaining(['synth', 'validate', 'graph', 'up', 'env', 'cluster']));
+    for (const command of all) {
+      const run = cli(mode, command, '--help');
+      expect({ command, code: run.code }).toEqual({ command, code: 0 });
+      expect(run.out).toContain(`syskit ${command}`);
+      const names = loaded(run.modules);
+      for (const heavy of HEAVY)
+        expect({ command, heavy, loaded: names.has(heavy) }).toEqual({ command, heavy, loaded: false });
+    }
+  }, 120_000);
+
+  it('loads zod but neither cdk8s nor Pulumi for graph', () => {
+    const run = cli(mode, 'graph', '--env', 'dev', '--format', 'json');
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.out).services).toContain('commerce/orders');
+    const names = loaded(run.modules);
+    expect(names.has('zod')).toBe(true);
+    expect(names.has('cdk8s')).toBe(false);
+    expect(names.has('@pulumi/pulumi')).toBe(false);
+  }, 60_000);
+
+  it('loads Pulumi for up, where it is needed', () => {
+    const run = cli(mode, 'up', '--env', 'nosuch');
+    expect(run.err).toContain('unknown environment "nosuch"');
+    expect(run.code).toBe(2);
+    expect(loaded(run.modules).has('@pulumi/pulumi')).toBe(true);
+  }, 120_000);
+});
+
+describe('the compiled build', () => {
+  it('runs the toolkit from build/ and loads .ts declarations against the same compiled model', () => {
+    const names = loaded(cli('build', 'graph', '--env', 'dev').modules);
+    expect(names.has('build/model')).toBe(true);
+    expect(names.has('charts')).toBe(true);
+    // The sources of model/ would be a second copy of the schemas beside the compiled one.
+    expect(names.has('model')).toBe(false);
+  }, 60_000);
+
+  it('writes the same files as the sources', () => {
+    const dirs = { build: '', sources: '' };
+    try {
+      for (const mode of ['build', 'sources'] as const) {
+        dirs[mode] = fs.mkdtempSync(path.join(os.tmpdir(), `syskit-${mode}-`));
+        const run = cli(mode, 'synth', '--force', '--quiet', '--out', dirs[mode]);
+        expect({ mode, code: run.code, err: run.err }).toEqual({ mode, code: 0, err: '' });
+      }
+      const files = (dir: string) =>
+        Object.fromEntries(
+          (fs.readdirSync(dir, { recursive: true }) as string[])
+            .filter((f) => fs.statSync(path.join(dir, f)).isFile())
+            .sort()
+            .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]),
+        );
+      const built = files(dirs.build);
+      expect(Object.keys(built)).toContain(path.join('prod', 'commerce.yaml'));
+      expect(built).toEqual(files(dirs.sources));
+    } finally {
+      for (const dir of Object.values(dirs)) if (dir) fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+});
+
+describe('freshBuild', () => {
+  let root: string;
+  beforeEach(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-fresh-'));
+    fs.mkdirSync(path.join(root, 'model'));
+    fs.writeFileSync(path.join(root, 'model/a.ts'), 'export const a = 1;\n');
+    fs.mkdirSync(path.join(root, BUILD_DIR));
+    fs.writeFileSync(
+      path.join(root, BUILD_DIR, MANIFEST),
+      JSON.stringify({ sources: sourceState(root, ['model/a.ts']) }),
+    );
+  });
+  afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  it('uses a build made from the sources on disk', () => {
+    expect(freshBuild(root)).toBe(path.join(root, BUILD_DIR));
+  });
+
+  it('falls back to the sources when one was edited since the build', () => {
+    fs.writeFileSync(path.join(root, 'model/a.ts'), 'export const a = 2;\n');
+    expect(freshBuild(root)).toBeUndefined();
+  });
+
+  it('falls back when only the modification time changed (a checkout)', () => {
+    const later = new Date(Date.now() + 5_000);
+    fs.utimesSync(path.join(root, 'model/a.ts'), later, later);
+    expect(freshBuild(root)).toBeUndefined();
+  });
+
+  it('falls back when a source was deleted or there is no build', () => {
+    fs.rmSync(path.join(root, 'model/a.ts'));
+    expect(freshBuild(root)).toBeUndefined();
+    fs.rmSync(path.join(root, BUILD_DIR), { recursive: true });
+    expect(freshBuild(root)).toBeUndefined();
+  });
+});
