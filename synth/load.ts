@@ -109,7 +109,7 @@ function loadFile(file: string, issues: Issue[], causes: unknown[], inDirectory 
     let mod: Record<string, unknown>;
     try {
       mod = // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (file.endsWith('.ts') ? requireTypeScript(file) : require(file)) as Record<string, unknown>;
+        (file.endsWith('.ts') ? requireTypeScript(file) : require(file)) as Record<string, unknown>;
     } catch (error) {
       causes.push(error);
       issues.push({ path: where, message: `could not be loaded: ${firstLine(error)}` });
