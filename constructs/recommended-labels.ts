@@ -1,9 +1,17 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { ApiObject } from 'cdk8s';
 import type { Construct } from 'constructs';
 import { LABELS } from '../model';
-import { version as SYSKIT_VERSION } from '../package.json';
+import { REPOSITORY_ROOT } from '../model/repository-root';
 
-export { SYSKIT_VERSION };
+/**
+ * syskit's own version, read at run time: an `import` of package.json would make the compiler
+ * copy it into build/, where it would be taken for the repository root.
+ */
+export const SYSKIT_VERSION: string = (
+  JSON.parse(fs.readFileSync(path.join(REPOSITORY_ROOT, 'package.json'), 'utf8')) as { version: string }
+).version;
 
 /** What `app.kubernetes.io/name` and `app.kubernetes.io/version` say about an object. */
 export interface RecommendedLabels {
