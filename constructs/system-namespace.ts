@@ -78,6 +78,8 @@ export class SystemNamespace extends Construct {
             memoryRequest: 'requests.memory',
             cpuLimit: 'limits.cpu',
             memoryLimit: 'limits.memory',
+            ephemeralRequest: 'requests.ephemeral-storage',
+            ephemeralLimit: 'limits.ephemeral-storage',
           }),
           pods: kplus.k8s.Quantity.fromNumber(total.pods),
           'services.loadbalancers': kplus.k8s.Quantity.fromNumber(0),
@@ -87,22 +89,30 @@ export class SystemNamespace extends Construct {
     });
 
     const defaults = system.environment.defaults.resources;
-    const largest = largestContainer(needs);
+    const largest = largestContainer(needs, system.environment);
     new kplus.k8s.KubeLimitRange(this, 'LimitRange', {
       metadata: { name: 'container-defaults' },
       spec: {
         limits: [
           {
             type: 'Container',
+            // Containers the platform injects name no ephemeral storage; a quota on it admits no
+            // pod with a container that names none, so these defaults fill it in.
             defaultRequest: {
               cpu: kplus.k8s.Quantity.fromString(defaults.requests.cpu),
               memory: kplus.k8s.Quantity.fromString(defaults.requests.memory),
+              'ephemeral-storage': kplus.k8s.Quantity.fromString(defaults.requests.ephemeralStorage),
             },
             default: {
               cpu: kplus.k8s.Quantity.fromString(defaults.limits.cpu),
               memory: kplus.k8s.Quantity.fromString(defaults.limits.memory),
+              'ephemeral-storage': kplus.k8s.Quantity.fromString(defaults.limits.ephemeralStorage),
             },
-            max: quantities(largest, { cpuLimit: 'cpu', memoryLimit: 'memory' }),
+            max: quantities(largest, {
+              cpuLimit: 'cpu',
+              memoryLimit: 'memory',
+              ephemeralLimit: 'ephemeral-storage',
+            }),
           },
         ],
       },

@@ -55,6 +55,13 @@ export const DEFAULT_EXEMPT_IMAGES = [
   'hashicorp/vault:*',
 ];
 
+/**
+ * Node disk a container reserves and may fill when neither the environment nor the workload says.
+ * Without a limit one pod writing logs or temporary files can fill a node's disk and get every
+ * pod on it evicted.
+ */
+export const DEFAULT_EPHEMERAL_STORAGE = { request: '128Mi', limit: '1Gi' } as const;
+
 export const environmentSchema = z.strictObject({
   name: z
     .string()
@@ -156,8 +163,18 @@ export const environmentSchema = z.strictObject({
   defaults: z.strictObject({
     replicas: z.number().int().min(0),
     resources: z.strictObject({
-      requests: z.strictObject({ cpu: cpuQuantity, memory: byteQuantity }),
-      limits: z.strictObject({ cpu: cpuQuantity, memory: byteQuantity }),
+      requests: z.strictObject({
+        cpu: cpuQuantity,
+        memory: byteQuantity,
+        /** Node disk a container reserves (writable layer, logs, `/tmp`). @default '128Mi' */
+        ephemeralStorage: byteQuantity.default(DEFAULT_EPHEMERAL_STORAGE.request),
+      }),
+      limits: z.strictObject({
+        cpu: cpuQuantity,
+        memory: byteQuantity,
+        /** Node disk a container may fill before the kubelet evicts its pod; also `/tmp`'s size limit. @default '1Gi' */
+        ephemeralStorage: byteQuantity.default(DEFAULT_EPHEMERAL_STORAGE.limit),
+      }),
     }),
   }),
   database: z

@@ -99,6 +99,7 @@ export function resolve(
     calls: uniqueEndpoints(
       (w.calls ?? []).map((c) => parseReference(c, system.name)).map((r) => endpointOf(r.system, r.name)),
     ),
+    addresses: [],
     terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
     publishes: [...new Set(w.topics?.publishes ?? [])].sort(compare),
     consumes: [
@@ -270,11 +271,14 @@ function uniqueEndpoints(endpoints: Endpoint[]): Endpoint[] {
 }
 
 function mergeResources(...layers: (ResourcesInput | undefined)[]): Resources {
-  const out = { requests: { cpu: '', memory: '' }, limits: { cpu: '', memory: '' } };
+  const out = {
+    requests: { cpu: '', memory: '', ephemeralStorage: '' },
+    limits: { cpu: '', memory: '', ephemeralStorage: '' },
+  };
   for (const layer of layers) {
     if (!layer) continue;
     for (const side of ['requests', 'limits'] as const) {
-      for (const key of ['cpu', 'memory'] as const) {
+      for (const key of ['cpu', 'memory', 'ephemeralStorage'] as const) {
         const value = layer[side]?.[key];
         if (value !== undefined) out[side][key] = value;
       }

@@ -61,6 +61,8 @@ export interface ResolvedWorkload {
   readonly database?: 'readwrite' | 'readonly';
   /** Services this workload calls, sorted. */
   readonly calls: readonly Endpoint[];
+  /** `<CALLEE>_ADDR` variables, one per callee, derived from `calls`; sorted by name. */
+  readonly addresses: readonly { readonly name: string; readonly value: string }[];
   readonly publishes: readonly string[];
   readonly consumes: readonly TopicRef[];
   /** @default - Kubernetes' 30 seconds */
