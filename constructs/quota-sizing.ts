@@ -97,14 +97,28 @@ export function fullScaleNeeds(system: ResolvedSystem): FullScaleNeed[] {
   });
 
   for (const service of system.services) {
+    const containers = [app(service.name, service.resources), ...mesh, ...vaultAgentContainers(service)];
+    if (service.storage) {
+      // A StatefulSet replaces its pods one at a time, the old one gone before the new one starts.
+      needs.push(
+        need(
+          `StatefulSet/${service.name}`,
+          service.replicas,
+          `${service.replicas} replicas, no surge`,
+          containers,
+        ),
+      );
+      continue;
+    }
     const most = mostReplicas(service);
     const surge = rollingUpdateSurge(most);
     needs.push(
-      need(`Deployment/${service.name}`, most + surge, `${describeReplicas(service)} + ${surge} surge`, [
-        app(service.name, service.resources),
-        ...mesh,
-        ...vaultAgentContainers(service),
-      ]),
+      need(
+        `Deployment/${service.name}`,
+        most + surge,
+        `${describeReplicas(service)} + ${surge} surge`,
+        containers,
+      ),
     );
   }
   for (const job of system.jobs) {
@@ -153,6 +167,38 @@ export function fullScaleNeeds(system: ResolvedSystem): FullScaleNeed[] {
     }
   }
   return needs;
+}
+
+/** The PersistentVolumeClaims one owner makes, all of one size. */
+export interface ClaimNeed {
+  /** The object whose claims they are, as `Kind/name`. */
+  readonly owner: string;
+  readonly claims: number;
+  /** Size of each claim, as declared (`20Gi`). */
+  readonly size: string;
+}
+
+/**
+ * Every PersistentVolumeClaim a system's namespace holds: one per replica of each stateful
+ * service, and one per instance of the database (CloudNativePG's data volume; no separate WAL
+ * volume is declared). The quota's `persistentvolumeclaims` and `requests.storage` are their sums,
+ * so a claim nobody declared is refused.
+ */
+export function claimNeeds(system: ResolvedSystem): ClaimNeed[] {
+  const needs: ClaimNeed[] = system.services
+    .filter((s) => s.storage)
+    .map((s) => ({ owner: `StatefulSet/${s.name}`, claims: s.replicas, size: s.storage!.size }));
+  const db = system.database;
+  if (db) needs.push({ owner: `Cluster/${db.clusterName}`, claims: db.instances, size: db.storage });
+  return needs;
+}
+
+/** Claims and their storage together, in KiB. */
+export function claimTotals(needs: readonly ClaimNeed[]): { claims: number; storage: number } {
+  return {
+    claims: needs.reduce((n, c) => n + c.claims, 0),
+    storage: needs.reduce((n, c) => n + c.claims * kibibytes(c.size), 0),
+  };
 }
 
 /** The sum of every need: what the namespace's ResourceQuota must admit. */

@@ -12,6 +12,7 @@ import { authzClients, OpaAuthorizer } from './opa-authorizer';
 import { mergePodExtras } from './pod-extras';
 import { ScheduledJob } from './scheduled-job';
 import { ServiceWorkload } from './service-workload';
+import { isStateful, StatefulWorkload } from './stateful-workload';
 import { SystemNamespace } from './system-namespace';
 import { vaultAgentExtras } from './vault-agent';
 import { fillRecommendedLabels, SYSKIT_VERSION } from './recommended-labels';
@@ -50,7 +51,8 @@ export class SystemChart extends Chart {
         kafkaClientExtras(system, w),
       );
     for (const service of system.services) {
-      new ServiceWorkload(this, `service-${service.name}`, {
+      const Workload = isStateful(service) ? StatefulWorkload : ServiceWorkload;
+      new Workload(this, `service-${service.name}`, {
         service,
         extras: extras(service),
         spreadOverZones: system.environment.cluster.zones,

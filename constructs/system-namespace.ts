@@ -2,7 +2,14 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ResolvedSystem } from '../model';
-import { fullScaleNeeds, largestContainer, namespaceTotals, type Amounts } from './quota-sizing';
+import {
+  claimNeeds,
+  claimTotals,
+  fullScaleNeeds,
+  largestContainer,
+  namespaceTotals,
+  type Amounts,
+} from './quota-sizing';
 
 export interface SystemNamespaceProps {
   readonly system: ResolvedSystem;
@@ -69,6 +76,7 @@ export class SystemNamespace extends Construct {
     // be larger than the largest one counted.
     const needs = fullScaleNeeds(system);
     const total = namespaceTotals(needs);
+    const claims = claimTotals(claimNeeds(system));
     new kplus.k8s.KubeResourceQuota(this, 'Quota', {
       metadata: { name: 'system-quota' },
       spec: {
@@ -82,6 +90,9 @@ export class SystemNamespace extends Construct {
             ephemeralLimit: 'limits.ephemeral-storage',
           }),
           pods: kplus.k8s.Quantity.fromNumber(total.pods),
+          // Exactly the declared volumes: a claim nobody declared has no room.
+          persistentvolumeclaims: kplus.k8s.Quantity.fromNumber(claims.claims),
+          'requests.storage': kplus.k8s.Quantity.fromString(`${Math.ceil(claims.storage / 1024)}Mi`),
           'services.loadbalancers': kplus.k8s.Quantity.fromNumber(0),
           'services.nodeports': kplus.k8s.Quantity.fromNumber(0),
         },

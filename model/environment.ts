@@ -21,6 +21,8 @@ const serviceOverride = z.strictObject({
     .optional(),
   resources: resourcesSchema.optional(),
   env: z.record(z.string(), envValueSchema).optional(),
+  /** Size of each replica's volume here, for a service that declares `storage`. */
+  storage: z.strictObject({ size: byteQuantity }).optional(),
 });
 
 const systemOverride = z.strictObject({

@@ -13,6 +13,7 @@ import { canonicalRoutePath, routeOverlapIssues, routePathIssues } from './route
 import { secretMountIssues, secretPathProblem } from './vault-paths';
 import { envIssues } from './secret-values';
 import { limitIssues } from './limits';
+import { storageIssues } from './storage';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -115,6 +116,7 @@ export function parseFleet(
   }
   issues.push(...checkIsolation(checked, environments), ...routePathIssues(checked));
   issues.push(...secretMountIssues(checked, environments), ...limitIssues(checked, environments));
+  issues.push(...storageIssues(checked, environments));
   for (const env of environments) issues.push(...routeOverlapIssues(checked, env));
   const regoSources = readAuthzPolicies(systems, options.root ?? REPOSITORY_ROOT, issues);
 
@@ -201,6 +203,7 @@ function lenientSystem(input: unknown): System | undefined {
       env: isRecord(r.env) ? r.env : undefined,
       port: num(r.port),
       replicas: num(r.replicas),
+      storage: isRecord(r.storage) ? r.storage : undefined,
       autoscaling,
       routes: Array.isArray(r.routes)
         ? r.routes.filter((x): x is Record<string, unknown> => isRecord(x) && typeof x.path === 'string')

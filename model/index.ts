@@ -17,5 +17,6 @@ export * from './resolved';
 export * from './sidecars';
 export * from './route-paths';
 export * from './secret-values';
+export * from './storage';
 export * from './system';
 export * from './vault-paths';

@@ -155,6 +155,13 @@ export function resolve(
         metrics: s.metrics ? { port: s.metrics.port ?? s.port, path: s.metrics.path } : undefined,
         authz: s.authz ? { policy: s.authz.policy, rego: regoSource(name, s.authz.policy) } : undefined,
         callers: callersOf(system.name, name),
+        storage: s.storage
+          ? {
+              size: so?.storage?.size ?? s.storage.size,
+              mountPath: s.storage.mountPath,
+              storageClass: environment.cluster.storageClass,
+            }
+          : undefined,
       };
     });
 

@@ -88,6 +88,13 @@ export interface ResolvedService extends ResolvedWorkload {
   readonly authz?: { readonly policy: string; readonly rego: string };
   /** Workloads (in any system) that declared a call to this service, sorted. */
   readonly callers: readonly Endpoint[];
+  /** The volume each replica keeps; a service with one runs as a StatefulSet. */
+  readonly storage?: {
+    readonly size: string;
+    readonly mountPath: string;
+    /** The environment's storage class (`cluster.storageClass`). */
+    readonly storageClass: string;
+  };
 }
 
 export interface ResolvedJob extends ResolvedWorkload {

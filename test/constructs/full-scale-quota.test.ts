@@ -226,10 +226,40 @@ function fullScaleNeed(objects: any[]): { pods: number; total: Size; containers:
   return { pods, total, containers };
 }
 
-function quotaOf(objects: any[]): { pods: number; total: Size } {
+/**
+ * The PersistentVolumeClaims the rendered objects make: one per StatefulSet replica and claim
+ * template, one per CloudNativePG instance (its data volume, and its WAL volume when declared).
+ */
+function claimNeed(objects: any[]): { claims: number; storage: number } {
+  let claims = 0;
+  let storage = 0;
+  for (const o of objects) {
+    if (o.kind === 'StatefulSet') {
+      for (const t of o.spec.volumeClaimTemplates ?? []) {
+        claims += o.spec.replicas;
+        storage += o.spec.replicas * bytes(t.spec.resources.requests.storage);
+      }
+    } else if (o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io/')) {
+      for (const volume of [o.spec.storage, o.spec.walStorage].filter(Boolean)) {
+        claims += o.spec.instances;
+        storage += o.spec.instances * bytes(volume.size);
+      }
+    }
+  }
+  return { claims, storage };
+}
+
+function quotaOf(objects: any[]): {
+  pods: number;
+  total: Size;
+  claims: number;
+  storage: number;
+} {
   const hard = objects.find((o) => o.kind === 'ResourceQuota').spec.hard;
   return {
     pods: Number(hard.pods),
+    claims: Number(hard.persistentvolumeclaims),
+    storage: bytes(hard['requests.storage']),
     total: each((key) => {
       const [side, name, read] = FIELDS[key];
       return read(hard[`${side}.${name}`]);
@@ -262,6 +292,9 @@ describe('namespace quota at full scale', () => {
         const need = fullScaleNeed(objects);
         const quota = quotaOf(objects);
         expect({ system, pods: quota.pods >= need.pods }).toEqual({ system, pods: true });
+        const claims = claimNeed(objects);
+        expect({ system, claims: quota.claims >= claims.claims }).toEqual({ system, claims: true });
+        expect({ system, storage: quota.storage >= claims.storage }).toEqual({ system, storage: true });
         for (const key of KEYS)
           expect({ system, key, need: need.total[key], fits: quota.total[key] >= need.total[key] }).toEqual({
             system,
