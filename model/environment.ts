@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_CLUSTER_DOMAIN } from './addresses';
 import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
 import { DEFAULT_PROXY_RESOURCES, injectedResourcesSchema } from './sidecars';
@@ -83,6 +84,17 @@ export const environmentSchema = z.strictObject({
      * @default false
      */
     zones: z.boolean().default(false),
+    /**
+     * The cluster's DNS domain (the kubelet's `clusterDomain`): callers in other namespaces get
+     * `<service>.<namespace>.svc.<dnsDomain>` in their `<CALLEE>_ADDR` variables.
+     * @default 'cluster.local'
+     */
+    dnsDomain: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+        error: 'expected a DNS domain like "cluster.local"',
+      })
+      .default(DEFAULT_CLUSTER_DOMAIN),
     /** Annotations for the gateway's LoadBalancer Service (cloud-specific). @default {} */
     loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
   }),

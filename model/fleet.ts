@@ -14,6 +14,7 @@ import { secretMountIssues, secretPathProblem } from './vault-paths';
 import { envIssues } from './secret-values';
 import { limitIssues } from './limits';
 import { storageIssues } from './storage';
+import { addressIssues } from './addresses';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -116,7 +117,7 @@ export function parseFleet(
   }
   issues.push(...checkIsolation(checked, environments), ...routePathIssues(checked));
   issues.push(...secretMountIssues(checked, environments), ...limitIssues(checked, environments));
-  issues.push(...storageIssues(checked, environments));
+  issues.push(...storageIssues(checked, environments), ...addressIssues(checked, byName, environments));
   for (const env of environments) issues.push(...routeOverlapIssues(checked, env));
   const regoSources = readAuthzPolicies(systems, options.root ?? REPOSITORY_ROOT, issues);
 

@@ -1,3 +1,4 @@
+export * from './addresses';
 export * from './cron';
 export * from './digests';
 export * from './derived-names';

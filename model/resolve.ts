@@ -1,3 +1,4 @@
+import { addressVariables } from './addresses';
 import type { Environment } from './environment';
 import { parseFleet, type Fleet } from './fleet';
 import { imageVersion } from './image';
@@ -99,7 +100,7 @@ export function resolve(
     calls: uniqueEndpoints(
       (w.calls ?? []).map((c) => parseReference(c, system.name)).map((r) => endpointOf(r.system, r.name)),
     ),
-    addresses: [],
+    addresses: addressVariables(system.name, w.calls, byName, environment),
     terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
     publishes: [...new Set(w.topics?.publishes ?? [])].sort(compare),
     consumes: [
