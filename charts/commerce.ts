@@ -79,6 +79,8 @@ export default defineSystem({
         'webhook-secret': 'kv/data/commerce/stripe-webhook',
       },
       topics: { publishes: ['payment-events'] },
+      // The card processor's API: the only place outside the cluster payments may reach.
+      egress: [{ host: 'api.payments.example', port: 443, protocol: 'https' }],
       metrics: { port: 9090 },
       probes: { readiness: { initialDelaySeconds: 5 } },
       resources: { limits: { memory: '768Mi' } },
@@ -103,6 +105,7 @@ export default defineSystem({
       database: 'readwrite',
       secrets: { 'stripe-api-key': 'kv/data/commerce/stripe' },
       calls: ['orders'],
+      egress: [{ host: 'api.payments.example', port: 443, protocol: 'https' }],
     },
   },
 });

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import type { ResolvedJob, ResolvedService, ResolvedSystem } from '../model';
 import { SystemDatabase } from './database';
 import { EventTopics, kafkaClientExtras } from './event-topics';
+import { ExternalEgress } from './external-egress';
 import { GatewayRoutes } from './gateway-routes';
 import { meshProxyExtras } from './mesh-proxy';
 import { MeshSecurity } from './mesh-security';
@@ -74,6 +75,7 @@ export class SystemChart extends Chart {
     // The system's OPA, when a service asks the mesh to check its requests there (authz).
     if (authzClients(system).length > 0) new OpaAuthorizer(this, 'Authorizer', { system });
     new MeshSecurity(this, 'Mesh', { system });
+    new ExternalEgress(this, 'Egress', { system });
     new SystemNetworkPolicies(this, 'NetworkPolicies', { system });
 
     // Every object carries app.kubernetes.io/{name,version}: a workload's objects its own,

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_CLUSTER_DOMAIN } from './addresses';
+import { isCidr } from './egress';
 import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
 import { DEFAULT_PROXY_RESOURCES, injectedResourcesSchema } from './sidecars';
@@ -10,6 +11,8 @@ import { envValueSchema } from './secret-values';
 const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
   error: 'expected a DNS domain like "dev.acme.example"',
 });
+
+const cidr = z.string().refine(isCidr, { error: 'expected a CIDR block like "10.244.0.0/16"' });
 
 const serviceOverride = z.strictObject({
   replicas: z.number().int().min(0).optional(),
@@ -95,6 +98,14 @@ export const environmentSchema = z.strictObject({
         error: 'expected a DNS domain like "cluster.local"',
       })
       .default(DEFAULT_CLUSTER_DOMAIN),
+    /**
+     * The cluster's pod and Service address ranges. Egress to outside destinations is then allowed
+     * to every address but these (a NetworkPolicy `ipBlock`); unknown, it is allowed by port only.
+     * @default [] - egress rules by port only
+     */
+    podCidrs: z.array(cidr).default([]),
+    /** @default [] */
+    serviceCidrs: z.array(cidr).default([]),
     /** Annotations for the gateway's LoadBalancer Service (cloud-specific). @default {} */
     loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
   }),
@@ -143,6 +154,13 @@ export const environmentSchema = z.strictObject({
        * @default DEFAULT_PROXY_RESOURCES (100m / 128Mi requested, 500m / 256Mi limit)
        */
       proxyResources: injectedResourcesSchema.default(DEFAULT_PROXY_RESOURCES),
+      /**
+       * What the proxies do with traffic to destinations the mesh has no entry for: `REGISTRY_ONLY`
+       * refuses it, so a workload reaches outside the cluster only where it declares `egress`.
+       * Written as a Sidecar (Istio) or an EgressNetwork (Linkerd) in every system namespace.
+       * @default 'REGISTRY_ONLY'
+       */
+      outboundTrafficPolicy: z.enum(['REGISTRY_ONLY', 'ALLOW_ANY']).default('REGISTRY_ONLY'),
     })
     .default({
       provider: 'istio',
@@ -150,6 +168,7 @@ export const environmentSchema = z.strictObject({
       extAuthzProvider: DEFAULT_EXT_AUTHZ_PROVIDER,
       opaImage: DEFAULT_OPA_IMAGE,
       proxyResources: DEFAULT_PROXY_RESOURCES,
+      outboundTrafficPolicy: 'REGISTRY_ONLY',
     }),
   policy: z.strictObject({
     enforcement: enforcementAction,

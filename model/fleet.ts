@@ -15,6 +15,7 @@ import { envIssues } from './secret-values';
 import { limitIssues } from './limits';
 import { storageIssues } from './storage';
 import { addressIssues } from './addresses';
+import { egressIssues } from './egress';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -118,6 +119,7 @@ export function parseFleet(
   issues.push(...checkIsolation(checked, environments), ...routePathIssues(checked));
   issues.push(...secretMountIssues(checked, environments), ...limitIssues(checked, environments));
   issues.push(...storageIssues(checked, environments), ...addressIssues(checked, byName, environments));
+  issues.push(...egressIssues(checked, environments));
   for (const env of environments) issues.push(...routeOverlapIssues(checked, env));
   const regoSources = readAuthzPolicies(systems, options.root ?? REPOSITORY_ROOT, issues);
 
@@ -205,6 +207,7 @@ function lenientSystem(input: unknown): System | undefined {
       port: num(r.port),
       replicas: num(r.replicas),
       storage: isRecord(r.storage) ? r.storage : undefined,
+      egress: Array.isArray(r.egress) ? r.egress.filter(isRecord) : undefined,
       autoscaling,
       routes: Array.isArray(r.routes)
         ? r.routes.filter((x): x is Record<string, unknown> => isRecord(x) && typeof x.path === 'string')

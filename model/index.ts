@@ -1,6 +1,7 @@
 export * from './addresses';
 export * from './cron';
 export * from './digests';
+export * from './egress';
 export * from './derived-names';
 export * from './environment';
 export * from './fleet';

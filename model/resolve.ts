@@ -100,6 +100,14 @@ export function resolve(
     calls: uniqueEndpoints(
       (w.calls ?? []).map((c) => parseReference(c, system.name)).map((r) => endpointOf(r.system, r.name)),
     ),
+    egress: [...(w.egress ?? [])]
+      .sort((a, b) =>
+        compare(
+          `${a.host}:${String(a.port).padStart(5, '0')}`,
+          `${b.host}:${String(b.port).padStart(5, '0')}`,
+        ),
+      )
+      .map((e) => ({ host: e.host, port: e.port, protocol: e.protocol })),
     addresses: addressVariables(system.name, w.calls, byName, environment),
     terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
     publishes: [...new Set(w.topics?.publishes ?? [])].sort(compare),

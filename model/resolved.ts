@@ -1,3 +1,4 @@
+import type { EgressProtocol } from './egress';
 import type { Environment } from './environment';
 import type { Protocol } from './probes';
 import type { Resources } from './quantities';
@@ -61,6 +62,12 @@ export interface ResolvedWorkload {
   readonly database?: 'readwrite' | 'readonly';
   /** Services this workload calls, sorted. */
   readonly calls: readonly Endpoint[];
+  /** Destinations outside the cluster this workload calls, sorted by host and port. */
+  readonly egress: readonly {
+    readonly host: string;
+    readonly port: number;
+    readonly protocol: EgressProtocol;
+  }[];
   /** `<CALLEE>_ADDR` variables, one per callee, derived from `calls`; sorted by name. */
   readonly addresses: readonly { readonly name: string; readonly value: string }[];
   readonly publishes: readonly string[];

@@ -5,6 +5,7 @@ import { REGISTRY_PREFIX, unpinnedReason } from './image';
 import { probeSchema, PROTOCOLS } from './probes';
 import { byteQuantity, resourcesSchema } from './quantities';
 import { envValueSchema } from './secret-values';
+import { egressSchema } from './egress';
 
 const dnsName = (what: string, max: number) =>
   z
@@ -119,6 +120,12 @@ const workloadFields = {
   database: z.enum(['readwrite', 'readonly']).optional(),
   /** Other services this one calls: `service` in the same system or `system/service`. */
   calls: z.array(z.string()).optional(),
+  /**
+   * Destinations outside the cluster it calls (`{ host: 'api.payments.example', port: 443 }`):
+   * a mesh entry and a NetworkPolicy rule each; anything undeclared is refused.
+   * @default - no egress outside the cluster
+   */
+  egress: z.array(egressSchema).optional(),
   /**
    * Seconds the pod gets to finish after SIGTERM before it is killed (drain connections, flush).
    * @default 30 (Kubernetes' default)
