@@ -8,6 +8,7 @@ export * from './fleet';
 export * from './image';
 export * from './isolation';
 export * from './issues';
+export * from './k8s-limits';
 export * from './limits';
 export * from './names';
 export * from './naming';
