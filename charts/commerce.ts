@@ -37,8 +37,21 @@ export default defineSystem({
         'registry.acme.example/mirror/redis:7.2.4-alpine@sha256:1d5231d9b4b370ea275b2c8585f1b3b73f5a131e2d2806483b444da1e37957b9',
       port: 6379,
       protocol: 'tcp',
-      // A cache, not a store: nothing is written to disk, so the root filesystem stays read-only.
-      args: ['--save', '', '--appendonly', 'no', '--maxmemory', '200mb', '--maxmemory-policy', 'allkeys-lru'],
+      // Carts outlive a restart: Redis appends every write to a file on the service's own volume
+      // (a StatefulSet with a claim per replica); the root filesystem stays read-only.
+      storage: { size: '1Gi', mountPath: '/data' },
+      args: [
+        '--dir',
+        '/data',
+        '--appendonly',
+        'yes',
+        '--save',
+        '',
+        '--maxmemory',
+        '200mb',
+        '--maxmemory-policy',
+        'allkeys-lru',
+      ],
       replicas: 1,
       probes: { liveness: { timeoutSeconds: 2, failureThreshold: 5 } },
       resources: { requests: { memory: '256Mi' }, limits: { memory: '256Mi' } },
@@ -66,6 +79,8 @@ export default defineSystem({
         'webhook-secret': 'kv/data/commerce/stripe-webhook',
       },
       topics: { publishes: ['payment-events'] },
+      // The card processor's API: the only place outside the cluster payments may reach.
+      egress: [{ host: 'api.payments.example', port: 443, protocol: 'https' }],
       metrics: { port: 9090 },
       probes: { readiness: { initialDelaySeconds: 5 } },
       resources: { limits: { memory: '768Mi' } },
@@ -90,6 +105,7 @@ export default defineSystem({
       database: 'readwrite',
       secrets: { 'stripe-api-key': 'kv/data/commerce/stripe' },
       calls: ['orders'],
+      egress: [{ host: 'api.payments.example', port: 443, protocol: 'https' }],
     },
   },
 });

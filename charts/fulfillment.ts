@@ -21,6 +21,8 @@ export default defineSystem({
         'registry.acme.example/fulfillment/carriers:0.7.1@sha256:a0e039ed320e7912d51a9c23881eac35396bfcd685d551481cea63219691c8fd',
       port: 8080,
       secrets: { 'carrier-credentials': 'kv/data/fulfillment/carrier-api' },
+      // Each carrier's API sits under the carriers' shared domain.
+      egress: [{ host: '*.carriers.example', port: 443, protocol: 'https' }],
       metrics: {},
     },
     notifications: {
@@ -32,7 +34,9 @@ export default defineSystem({
       secrets: { 'smtp-credentials': 'kv/data/fulfillment/smtp' },
       database: 'readonly',
       metrics: {},
-      env: { SMTP_HOST: 'smtp.acme.example', SMTP_PORT: '587' },
+      // Mail goes out over implicit TLS (SMTPS), which the mesh tells apart by server name.
+      egress: [{ host: 'smtp.acme.example', port: 465, protocol: 'tls' }],
+      env: { SMTP_HOST: 'smtp.acme.example', SMTP_PORT: '465' },
     },
   },
   database: { storage: '10Gi' },

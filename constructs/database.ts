@@ -127,6 +127,9 @@ export class SystemDatabase extends Construct {
         },
         storage: { size: db.storage, storageClass: db.storageClass },
         resources: DATABASE_RESOURCES,
+        // The instance's scratch emptyDir, bounded like every other: its container gets the
+        // namespace's default ephemeral-storage limit, and the scratch space may not outgrow it.
+        ephemeralVolumesSizeLimit: { temporaryData: env.defaults.resources.limits.ephemeralStorage },
         seccompProfile: { type: 'RuntimeDefault' },
         affinity:
           db.instances > 1

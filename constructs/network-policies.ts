@@ -1,6 +1,13 @@
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import type { Endpoint, ResolvedService, ResolvedSystem, ResolvedWorkload } from '../model';
+import {
+  isCidr,
+  type Endpoint,
+  type Environment,
+  type ResolvedService,
+  type ResolvedSystem,
+  type ResolvedWorkload,
+} from '../model';
 import { selectorLabels } from './labels';
 import { needsVault } from './vault-policy';
 import { authzClients, OPA_AUTHORIZER } from './opa-authorizer';
@@ -92,6 +99,7 @@ export class SystemNetworkPolicies extends Construct {
       rules.push({ to: [namespace(env.vault.namespace)], ports: [tcp(PLATFORM_PORTS.vault)] });
     }
     rules.push({ to: [namespace(env.telemetry.namespace)], ports: [tcp(PLATFORM_PORTS.otlpGrpc)] });
+    for (const e of workload.egress) rules.push(outsideRule(env, e.host, e.port));
     if (env.mesh.provider === 'istio') {
       rules.push({ to: [namespace(PLATFORM.mesh.istioNamespace)], ports: [tcp(PLATFORM_PORTS.istiod)] });
     } else {
@@ -210,6 +218,30 @@ export class SystemNetworkPolicies extends Construct {
       });
     }
   }
+}
+
+/**
+ * Egress to a destination outside the cluster, by port: to its block when it is one; otherwise to
+ * every address but the cluster's pod and Service ranges where the environment names them (so the
+ * rule opens nothing inside the cluster), and by port alone where it does not. A NetworkPolicy
+ * cannot name a DNS name; the mesh's entry is what ties the port to the declared host.
+ */
+function outsideRule(env: Environment, host: string, port: number): kplus.k8s.NetworkPolicyEgressRule {
+  if (isCidr(host)) return { to: [{ ipBlock: { cidr: host } }], ports: [tcp(port)] };
+  const inside = [...env.cluster.podCidrs, ...env.cluster.serviceCidrs];
+  if (inside.length === 0) return { ports: [tcp(port)] };
+  const v6 = (c: string) => c.includes(':');
+  const everyAddress = (cidr: string, except: string[]): Peer => ({
+    ipBlock: except.length > 0 ? { cidr, except } : { cidr },
+  });
+  const to = [
+    everyAddress(
+      '0.0.0.0/0',
+      inside.filter((c) => !v6(c)),
+    ),
+  ];
+  if (inside.some(v6)) to.push(everyAddress('::/0', inside.filter(v6)));
+  return { to, ports: [tcp(port)] };
 }
 
 function tcp(port: number): Port {

@@ -18,7 +18,7 @@ import {
   restrictedContainerSecurityContext,
   restrictedPodSecurityContext,
 } from './pod-security';
-import { containerResources } from './resources';
+import { addEphemeralStorage, containerResources, ephemeralStorage } from './resources';
 
 export interface OpaAuthorizerProps {
   /** The system, resolved for one environment; its services with `authz` are the authorizer's clients. */
@@ -46,8 +46,8 @@ export const OPA_AUTHORIZER = {
  * environment's per-service defaults, which are sized for application code.
  */
 export const OPA_RESOURCES = {
-  requests: { cpu: '50m', memory: '64Mi' },
-  limits: { cpu: '500m', memory: '256Mi' },
+  requests: { cpu: '50m', memory: '64Mi', ephemeralStorage: '64Mi' },
+  limits: { cpu: '500m', memory: '256Mi', ephemeralStorage: '256Mi' },
 };
 
 /** How many OPA pods answer a system's checks: never zero, which would deny every checked request. */
@@ -179,8 +179,9 @@ export class OpaAuthorizer extends Construct {
       }),
       { readOnly: true },
     );
-    mountWritableTmp(this.deployment, container);
+    mountWritableTmp(this.deployment, container, ephemeralStorage(OPA_RESOURCES));
     finishPodTemplate(ApiObject.of(this.deployment), '/spec/template');
+    addEphemeralStorage(ApiObject.of(this.deployment), '/spec/template/spec/containers/0', OPA_RESOURCES);
 
     this.service = new kplus.k8s.KubeService(this, 'Service', {
       metadata: { name, labels },

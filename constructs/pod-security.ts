@@ -1,5 +1,6 @@
-import { ApiObject, JsonPatch } from 'cdk8s';
+import { ApiObject, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
+import { kibibytes } from '../model';
 
 /**
  * The non-root identity every syskit container runs as. Pod Security `restricted` needs only
@@ -31,10 +32,21 @@ export const restrictedContainerSecurityContext: kplus.ContainerSecurityContextP
   seccompProfile: { type: kplus.SeccompProfileType.RUNTIME_DEFAULT },
 };
 
-/** A read-only root filesystem still needs somewhere to write temporary files. */
-export function mountWritableTmp(scope: kplus.AbstractPod, container: kplus.Container): void {
-  const tmp = kplus.Volume.fromEmptyDir(scope, 'tmp', 'tmp', { sizeLimit: undefined });
-  container.mount('/tmp', tmp);
+/**
+ * A read-only root filesystem still needs somewhere to write temporary files. `/tmp` may hold
+ * at most the container's ephemeral-storage limit: an emptyDir without `sizeLimit` grows until
+ * the node's disk is full, one with it gets its pod evicted (and started elsewhere) instead.
+ */
+export function mountWritableTmp(
+  scope: kplus.AbstractPod,
+  container: kplus.Container,
+  storage: { readonly limit: string } | undefined,
+): void {
+  // cdk8s-plus writes whole mebibytes; rounding down keeps /tmp within the container's limit.
+  const sizeLimit = storage
+    ? Size.mebibytes(Math.max(1, Math.floor(kibibytes(storage.limit) / 1024)))
+    : undefined;
+  container.mount('/tmp', kplus.Volume.fromEmptyDir(scope, 'tmp', 'tmp', { sizeLimit }));
 }
 
 /** The seccomp profile every syskit pod runs under. */

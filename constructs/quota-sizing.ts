@@ -5,6 +5,7 @@ import {
   shortestIntervalSeconds,
   type ResolvedJob,
   type ResolvedService,
+  type Environment,
   type ResolvedSystem,
   type Resources,
 } from '../model';
@@ -14,12 +15,28 @@ import { meshProxyContainers } from './mesh-proxy';
 import { authorizerReplicas, OPA_RESOURCES } from './opa-authorizer';
 import { vaultAgentContainers } from './vault-agent';
 
-/** CPU in millicores and memory in KiB, requested and limited. */
+/** CPU in millicores, memory and ephemeral storage in KiB, requested and limited. */
 export interface Amounts {
   readonly cpuRequest: number;
   readonly cpuLimit: number;
   readonly memoryRequest: number;
   readonly memoryLimit: number;
+  readonly ephemeralRequest: number;
+  readonly ephemeralLimit: number;
+}
+
+const AMOUNT_KEYS = [
+  'cpuRequest',
+  'cpuLimit',
+  'memoryRequest',
+  'memoryLimit',
+  'ephemeralRequest',
+  'ephemeralLimit',
+] as const satisfies readonly (keyof Amounts)[];
+
+/** Each amount from `pick`. */
+function eachAmount(pick: (key: keyof Amounts) => number): Amounts {
+  return Object.fromEntries(AMOUNT_KEYS.map((k) => [k, pick(k)])) as unknown as Amounts;
 }
 
 /** What one kind of pod of a namespace needs when everything runs at its largest. */
@@ -61,6 +78,18 @@ export function fullScaleNeeds(system: ResolvedSystem): FullScaleNeed[] {
   const env = system.environment;
   const mesh = meshProxyContainers(env);
   const needs: FullScaleNeed[] = [];
+  const need = (
+    owner: string,
+    pods: number,
+    why: string,
+    containers: InjectedContainer[],
+  ): FullScaleNeed => ({
+    owner,
+    pods,
+    why,
+    perPod: podAmounts(containers, env),
+    containers,
+  });
   const app = (name: string, resources: Resources): InjectedContainer => ({
     name,
     runs: 'alongside',
@@ -68,14 +97,28 @@ export function fullScaleNeeds(system: ResolvedSystem): FullScaleNeed[] {
   });
 
   for (const service of system.services) {
+    const containers = [app(service.name, service.resources), ...mesh, ...vaultAgentContainers(service)];
+    if (service.storage) {
+      // A StatefulSet replaces its pods one at a time, the old one gone before the new one starts.
+      needs.push(
+        need(
+          `StatefulSet/${service.name}`,
+          service.replicas,
+          `${service.replicas} replicas, no surge`,
+          containers,
+        ),
+      );
+      continue;
+    }
     const most = mostReplicas(service);
     const surge = rollingUpdateSurge(most);
     needs.push(
-      need(`Deployment/${service.name}`, most + surge, `${describeReplicas(service)} + ${surge} surge`, [
-        app(service.name, service.resources),
-        ...mesh,
-        ...vaultAgentContainers(service),
-      ]),
+      need(
+        `Deployment/${service.name}`,
+        most + surge,
+        `${describeReplicas(service)} + ${surge} surge`,
+        containers,
+      ),
     );
   }
   for (const job of system.jobs) {
@@ -126,29 +169,50 @@ export function fullScaleNeeds(system: ResolvedSystem): FullScaleNeed[] {
   return needs;
 }
 
+/** The PersistentVolumeClaims one owner makes, all of one size. */
+export interface ClaimNeed {
+  /** The object whose claims they are, as `Kind/name`. */
+  readonly owner: string;
+  readonly claims: number;
+  /** Size of each claim, as declared (`20Gi`). */
+  readonly size: string;
+}
+
+/**
+ * Every PersistentVolumeClaim a system's namespace holds: one per replica of each stateful
+ * service, and one per instance of the database (CloudNativePG's data volume; no separate WAL
+ * volume is declared). The quota's `persistentvolumeclaims` and `requests.storage` are their sums,
+ * so a claim nobody declared is refused.
+ */
+export function claimNeeds(system: ResolvedSystem): ClaimNeed[] {
+  const needs: ClaimNeed[] = system.services
+    .filter((s) => s.storage)
+    .map((s) => ({ owner: `StatefulSet/${s.name}`, claims: s.replicas, size: s.storage!.size }));
+  const db = system.database;
+  if (db) needs.push({ owner: `Cluster/${db.clusterName}`, claims: db.instances, size: db.storage });
+  return needs;
+}
+
+/** Claims and their storage together, in KiB. */
+export function claimTotals(needs: readonly ClaimNeed[]): { claims: number; storage: number } {
+  return {
+    claims: needs.reduce((n, c) => n + c.claims, 0),
+    storage: needs.reduce((n, c) => n + c.claims * kibibytes(c.size), 0),
+  };
+}
+
 /** The sum of every need: what the namespace's ResourceQuota must admit. */
 export function namespaceTotals(needs: readonly FullScaleNeed[]): Amounts & { readonly pods: number } {
-  const sum = (pick: (a: Amounts) => number) =>
-    needs.reduce((total, n) => total + n.pods * pick(n.perPod), 0);
   return {
     pods: needs.reduce((total, n) => total + n.pods, 0),
-    cpuRequest: sum((a) => a.cpuRequest),
-    cpuLimit: sum((a) => a.cpuLimit),
-    memoryRequest: sum((a) => a.memoryRequest),
-    memoryLimit: sum((a) => a.memoryLimit),
+    ...eachAmount((key) => needs.reduce((total, n) => total + n.pods * n.perPod[key], 0)),
   };
 }
 
 /** The largest single container of the namespace: the LimitRange's per-container maximum. */
-export function largestContainer(needs: readonly FullScaleNeed[]): Amounts {
-  const all = needs.flatMap((n) => n.containers.map((c) => amounts(c.resources)));
-  const most = (pick: (a: Amounts) => number) => Math.max(0, ...all.map(pick));
-  return {
-    cpuRequest: most((a) => a.cpuRequest),
-    cpuLimit: most((a) => a.cpuLimit),
-    memoryRequest: most((a) => a.memoryRequest),
-    memoryLimit: most((a) => a.memoryLimit),
-  };
+export function largestContainer(needs: readonly FullScaleNeed[], env: Environment): Amounts {
+  const all = needs.flatMap((n) => n.containers.map((c) => amounts(c.resources, env)));
+  return eachAmount((key) => Math.max(0, ...all.map((a) => a[key])));
 }
 
 function mostReplicas(service: ResolvedService): number {
@@ -180,12 +244,19 @@ function overlappingRuns(job: ResolvedJob): { pods: number; why: string } {
   };
 }
 
-function amounts(r: Resources): Amounts {
+/**
+ * A container's amounts. Containers that name no ephemeral storage (the injected ones, the
+ * operator's) get the namespace LimitRange's default, which is the environment's.
+ */
+function amounts(r: Resources, env: Environment): Amounts {
+  const storage = env.defaults.resources;
   return {
     cpuRequest: millicores(r.requests.cpu),
     cpuLimit: millicores(r.limits.cpu),
     memoryRequest: kibibytes(r.requests.memory),
     memoryLimit: kibibytes(r.limits.memory),
+    ephemeralRequest: kibibytes(r.requests.ephemeralStorage ?? storage.requests.ephemeralStorage),
+    ephemeralLimit: kibibytes(r.limits.ephemeralStorage ?? storage.limits.ephemeralStorage),
   };
 }
 
@@ -195,26 +266,16 @@ function amounts(r: Resources): Amounts {
  * container runs before the application starts, never beside it). The application's container
  * comes first.
  */
-function podAmounts(containers: readonly InjectedContainer[]): Amounts {
+function podAmounts(containers: readonly InjectedContainer[], env: Environment): Amounts {
   const [application, ...rest] = containers;
   const sidecars = rest.filter((c) => c.runs === 'alongside');
   const inits = rest.filter((c) => c.runs === 'init');
-  const pick = (key: keyof Amounts) => {
-    const size = (c: InjectedContainer) => amounts(c.resources)[key];
+  return eachAmount((key) => {
+    const size = (c: InjectedContainer) => amounts(c.resources, env)[key];
     const beside = sidecars.reduce((t, c) => t + size(c), 0);
     return Math.max(
       size(application) + beside,
       ...inits.map((c) => size(c) + (c.besideSidecars ? beside : 0)),
     );
-  };
-  return {
-    cpuRequest: pick('cpuRequest'),
-    cpuLimit: pick('cpuLimit'),
-    memoryRequest: pick('memoryRequest'),
-    memoryLimit: pick('memoryLimit'),
-  };
-}
-
-function need(owner: string, pods: number, why: string, containers: InjectedContainer[]): FullScaleNeed {
-  return { owner, pods, why, perPod: podAmounts(containers), containers };
+  });
 }

@@ -1,15 +1,10 @@
-import { ApiObject, Chart, Cron, Duration, JsonPatch } from 'cdk8s';
+import { ApiObject, Cron, Duration, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ResolvedJob } from '../model';
 import { componentLabels } from './labels';
 import { mergePodExtras, type PodExtras } from './pod-extras';
-import {
-  finishPodTemplate,
-  restrictedContainerSecurityContext,
-  restrictedPodSecurityContext,
-} from './pod-security';
-import { containerResources } from './resources';
+import { finishWorkloadPod, workloadPodProps } from './workload-pod';
 
 export interface ScheduledJobProps {
   /** The job, resolved for one environment. */
@@ -38,6 +33,7 @@ export class ScheduledJob extends Construct {
     });
 
     this.cronJob = new kplus.CronJob(this, 'Resource', {
+      ...workloadPodProps(this, job, extras, serviceAccount),
       metadata: { name: job.name, labels },
       // Replaced below by the schedule as declared; cdk8s's Cron cannot say `@every` or `@midnight`.
       schedule: Cron.daily(),
@@ -47,41 +43,9 @@ export class ScheduledJob extends Construct {
       backoffLimit: 2,
       successfulJobsRetained: 3,
       failedJobsRetained: 3,
-      serviceAccount,
-      automountServiceAccountToken: false,
-      select: false,
-      podMetadata: {
-        labels: { ...Chart.of(this).labels, ...labels },
-        annotations: Object.keys(extras.annotations).length > 0 ? extras.annotations : undefined,
-      },
-      securityContext: restrictedPodSecurityContext,
-      containers: [
-        {
-          name: job.name,
-          image: job.image,
-          imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-          command: job.command ? [...job.command] : undefined,
-          args: job.args ? [...job.args] : undefined,
-          envVariables: Object.fromEntries(
-            [...job.env, ...extras.env].map((e) => [e.name, kplus.EnvValue.fromValue(e.value)]),
-          ),
-          securityContext: restrictedContainerSecurityContext,
-          resources: containerResources(job.resources),
-        },
-      ],
     });
-    this.cronJob.containers[0].mount('/tmp', kplus.Volume.fromEmptyDir(this, 'tmp', 'tmp'));
+    finishWorkloadPod(this.cronJob, job, extras, '/spec/jobTemplate/spec/template');
     const cronJob = ApiObject.of(this.cronJob);
-    finishPodTemplate(cronJob, '/spec/jobTemplate/spec/template');
     cronJob.addJsonPatch(JsonPatch.replace('/spec/schedule', job.schedule.trim()));
-    if (job.terminationGracePeriodSeconds !== undefined)
-      cronJob.addJsonPatch(
-        JsonPatch.add(
-          '/spec/jobTemplate/spec/template/spec/terminationGracePeriodSeconds',
-          job.terminationGracePeriodSeconds,
-        ),
-      );
-    for (const volume of extras.volumes)
-      cronJob.addJsonPatch(JsonPatch.add('/spec/jobTemplate/spec/template/spec/volumes/-', volume));
   }
 }

@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import type { ResolvedJob, ResolvedService, ResolvedSystem } from '../model';
 import { SystemDatabase } from './database';
 import { EventTopics, kafkaClientExtras } from './event-topics';
+import { ExternalEgress } from './external-egress';
 import { GatewayRoutes } from './gateway-routes';
 import { meshProxyExtras } from './mesh-proxy';
 import { MeshSecurity } from './mesh-security';
@@ -12,6 +13,7 @@ import { authzClients, OpaAuthorizer } from './opa-authorizer';
 import { mergePodExtras } from './pod-extras';
 import { ScheduledJob } from './scheduled-job';
 import { ServiceWorkload } from './service-workload';
+import { isStateful, StatefulWorkload } from './stateful-workload';
 import { SystemNamespace } from './system-namespace';
 import { vaultAgentExtras } from './vault-agent';
 import { fillRecommendedLabels, SYSKIT_VERSION } from './recommended-labels';
@@ -50,7 +52,8 @@ export class SystemChart extends Chart {
         kafkaClientExtras(system, w),
       );
     for (const service of system.services) {
-      new ServiceWorkload(this, `service-${service.name}`, {
+      const Workload = isStateful(service) ? StatefulWorkload : ServiceWorkload;
+      new Workload(this, `service-${service.name}`, {
         service,
         extras: extras(service),
         spreadOverZones: system.environment.cluster.zones,
@@ -72,6 +75,7 @@ export class SystemChart extends Chart {
     // The system's OPA, when a service asks the mesh to check its requests there (authz).
     if (authzClients(system).length > 0) new OpaAuthorizer(this, 'Authorizer', { system });
     new MeshSecurity(this, 'Mesh', { system });
+    new ExternalEgress(this, 'Egress', { system });
     new SystemNetworkPolicies(this, 'NetworkPolicies', { system });
 
     // Every object carries app.kubernetes.io/{name,version}: a workload's objects its own,

@@ -2,7 +2,14 @@ import { ApiObject, JsonPatch } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import type { ResolvedSystem } from '../model';
-import { fullScaleNeeds, largestContainer, namespaceTotals, type Amounts } from './quota-sizing';
+import {
+  claimNeeds,
+  claimTotals,
+  fullScaleNeeds,
+  largestContainer,
+  namespaceTotals,
+  type Amounts,
+} from './quota-sizing';
 
 export interface SystemNamespaceProps {
   readonly system: ResolvedSystem;
@@ -69,6 +76,7 @@ export class SystemNamespace extends Construct {
     // be larger than the largest one counted.
     const needs = fullScaleNeeds(system);
     const total = namespaceTotals(needs);
+    const claims = claimTotals(claimNeeds(system));
     new kplus.k8s.KubeResourceQuota(this, 'Quota', {
       metadata: { name: 'system-quota' },
       spec: {
@@ -78,8 +86,13 @@ export class SystemNamespace extends Construct {
             memoryRequest: 'requests.memory',
             cpuLimit: 'limits.cpu',
             memoryLimit: 'limits.memory',
+            ephemeralRequest: 'requests.ephemeral-storage',
+            ephemeralLimit: 'limits.ephemeral-storage',
           }),
           pods: kplus.k8s.Quantity.fromNumber(total.pods),
+          // Exactly the declared volumes: a claim nobody declared has no room.
+          persistentvolumeclaims: kplus.k8s.Quantity.fromNumber(claims.claims),
+          'requests.storage': kplus.k8s.Quantity.fromString(`${Math.ceil(claims.storage / 1024)}Mi`),
           'services.loadbalancers': kplus.k8s.Quantity.fromNumber(0),
           'services.nodeports': kplus.k8s.Quantity.fromNumber(0),
         },
@@ -87,22 +100,30 @@ export class SystemNamespace extends Construct {
     });
 
     const defaults = system.environment.defaults.resources;
-    const largest = largestContainer(needs);
+    const largest = largestContainer(needs, system.environment);
     new kplus.k8s.KubeLimitRange(this, 'LimitRange', {
       metadata: { name: 'container-defaults' },
       spec: {
         limits: [
           {
             type: 'Container',
+            // Containers the platform injects name no ephemeral storage; a quota on it admits no
+            // pod with a container that names none, so these defaults fill it in.
             defaultRequest: {
               cpu: kplus.k8s.Quantity.fromString(defaults.requests.cpu),
               memory: kplus.k8s.Quantity.fromString(defaults.requests.memory),
+              'ephemeral-storage': kplus.k8s.Quantity.fromString(defaults.requests.ephemeralStorage),
             },
             default: {
               cpu: kplus.k8s.Quantity.fromString(defaults.limits.cpu),
               memory: kplus.k8s.Quantity.fromString(defaults.limits.memory),
+              'ephemeral-storage': kplus.k8s.Quantity.fromString(defaults.limits.ephemeralStorage),
             },
-            max: quantities(largest, { cpuLimit: 'cpu', memoryLimit: 'memory' }),
+            max: quantities(largest, {
+              cpuLimit: 'cpu',
+              memoryLimit: 'memory',
+              ephemeralLimit: 'ephemeral-storage',
+            }),
           },
         ],
       },

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { DEFAULT_CLUSTER_DOMAIN } from './addresses';
+import { isCidr } from './egress';
 import { DNS_LABEL, MAX_NAME } from './names';
 import { byteQuantity, cpuQuantity, resourcesSchema } from './quantities';
 import { DEFAULT_PROXY_RESOURCES, injectedResourcesSchema } from './sidecars';
@@ -9,6 +11,8 @@ import { envValueSchema } from './secret-values';
 const hostname = z.string().regex(/^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.)+[a-z]{2,}$/, {
   error: 'expected a DNS domain like "dev.acme.example"',
 });
+
+const cidr = z.string().refine(isCidr, { error: 'expected a CIDR block like "10.244.0.0/16"' });
 
 const serviceOverride = z.strictObject({
   replicas: z.number().int().min(0).optional(),
@@ -21,6 +25,8 @@ const serviceOverride = z.strictObject({
     .optional(),
   resources: resourcesSchema.optional(),
   env: z.record(z.string(), envValueSchema).optional(),
+  /** Size of each replica's volume here, for a service that declares `storage`. */
+  storage: z.strictObject({ size: byteQuantity }).optional(),
 });
 
 const systemOverride = z.strictObject({
@@ -78,6 +84,12 @@ export const targetClusterSchema = z.strictObject({
 });
 
 export type TargetCluster = z.output<typeof targetClusterSchema>;
+/**
+ * Node disk a container reserves and may fill when neither the environment nor the workload says.
+ * Without a limit one pod writing logs or temporary files can fill a node's disk and get every
+ * pod on it evicted.
+ */
+export const DEFAULT_EPHEMERAL_STORAGE = { request: '128Mi', limit: '1Gi' } as const;
 
 export const environmentSchema = z.strictObject({
   name: z
@@ -98,6 +110,25 @@ export const environmentSchema = z.strictObject({
      * @default false
      */
     zones: z.boolean().default(false),
+    /**
+     * The cluster's DNS domain (the kubelet's `clusterDomain`): callers in other namespaces get
+     * `<service>.<namespace>.svc.<dnsDomain>` in their `<CALLEE>_ADDR` variables.
+     * @default 'cluster.local'
+     */
+    dnsDomain: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, {
+        error: 'expected a DNS domain like "cluster.local"',
+      })
+      .default(DEFAULT_CLUSTER_DOMAIN),
+    /**
+     * The cluster's pod and Service address ranges. Egress to outside destinations is then allowed
+     * to every address but these (a NetworkPolicy `ipBlock`); unknown, it is allowed by port only.
+     * @default [] - egress rules by port only
+     */
+    podCidrs: z.array(cidr).default([]),
+    /** @default [] */
+    serviceCidrs: z.array(cidr).default([]),
     /** Annotations for the gateway's LoadBalancer Service (cloud-specific). @default {} */
     loadBalancerAnnotations: z.record(z.string(), z.string()).default({}),
   }),
@@ -162,6 +193,13 @@ export const environmentSchema = z.strictObject({
        * @default DEFAULT_PROXY_RESOURCES (100m / 128Mi requested, 500m / 256Mi limit)
        */
       proxyResources: injectedResourcesSchema.default(DEFAULT_PROXY_RESOURCES),
+      /**
+       * What the proxies do with traffic to destinations the mesh has no entry for: `REGISTRY_ONLY`
+       * refuses it, so a workload reaches outside the cluster only where it declares `egress`.
+       * Written as a Sidecar (Istio) or an EgressNetwork (Linkerd) in every system namespace.
+       * @default 'REGISTRY_ONLY'
+       */
+      outboundTrafficPolicy: z.enum(['REGISTRY_ONLY', 'ALLOW_ANY']).default('REGISTRY_ONLY'),
     })
     .default({
       provider: 'istio',
@@ -169,6 +207,7 @@ export const environmentSchema = z.strictObject({
       extAuthzProvider: DEFAULT_EXT_AUTHZ_PROVIDER,
       opaImage: DEFAULT_OPA_IMAGE,
       proxyResources: DEFAULT_PROXY_RESOURCES,
+      outboundTrafficPolicy: 'REGISTRY_ONLY',
     }),
   policy: z.strictObject({
     enforcement: enforcementAction,
@@ -196,8 +235,18 @@ export const environmentSchema = z.strictObject({
   defaults: z.strictObject({
     replicas: z.number().int().min(0),
     resources: z.strictObject({
-      requests: z.strictObject({ cpu: cpuQuantity, memory: byteQuantity }),
-      limits: z.strictObject({ cpu: cpuQuantity, memory: byteQuantity }),
+      requests: z.strictObject({
+        cpu: cpuQuantity,
+        memory: byteQuantity,
+        /** Node disk a container reserves (writable layer, logs, `/tmp`). @default '128Mi' */
+        ephemeralStorage: byteQuantity.default(DEFAULT_EPHEMERAL_STORAGE.request),
+      }),
+      limits: z.strictObject({
+        cpu: cpuQuantity,
+        memory: byteQuantity,
+        /** Node disk a container may fill before the kubelet evicts its pod; also `/tmp`'s size limit. @default '1Gi' */
+        ephemeralStorage: byteQuantity.default(DEFAULT_EPHEMERAL_STORAGE.limit),
+      }),
     }),
   }),
   database: z

@@ -14,6 +14,10 @@ import { secretMountIssues, secretPathProblem } from './vault-paths';
 import { envIssues } from './secret-values';
 import { limitIssues } from './limits';
 import { REPOSITORY_ROOT } from './repository-root';
+import { storageIssues } from './storage';
+import { addressIssues } from './addresses';
+import { egressIssues } from './egress';
+import { kubernetesLimitIssues } from './k8s-limits';
 
 /**
  * Every system and environment of the monorepo, parsed and cross-checked together: a call to
@@ -116,6 +120,8 @@ export function parseFleet(
   }
   issues.push(...checkIsolation(checked, environments), ...routePathIssues(checked));
   issues.push(...secretMountIssues(checked, environments), ...limitIssues(checked, environments));
+  issues.push(...storageIssues(checked, environments), ...addressIssues(checked, byName, environments));
+  issues.push(...egressIssues(checked, environments), ...kubernetesLimitIssues(checked, environments));
   for (const env of environments) issues.push(...routeOverlapIssues(checked, env));
   const regoSources = readAuthzPolicies(systems, options.root ?? REPOSITORY_ROOT, issues);
 
@@ -202,6 +208,9 @@ function lenientSystem(input: unknown): System | undefined {
       env: isRecord(r.env) ? r.env : undefined,
       port: num(r.port),
       replicas: num(r.replicas),
+      storage: isRecord(r.storage) ? r.storage : undefined,
+      secrets: isRecord(r.secrets) ? r.secrets : undefined,
+      egress: Array.isArray(r.egress) ? r.egress.filter(isRecord) : undefined,
       autoscaling,
       routes: Array.isArray(r.routes)
         ? r.routes.filter((x): x is Record<string, unknown> => isRecord(x) && typeof x.path === 'string')
@@ -216,6 +225,7 @@ function lenientSystem(input: unknown): System | undefined {
     jobs: mapValues(input.jobs),
     topics: isRecord(input.topics) ? input.topics : {},
     database: isRecord(input.database) ? input.database : undefined,
+    owner: typeof input.owner === 'string' ? input.owner : undefined,
   } as unknown as System;
 }
 

@@ -4,7 +4,7 @@ import type { Environment } from './environment';
  * Where a system lives in an environment. Ephemeral environments share a cluster with their
  * base, so their namespaces and hostnames carry the environment's name to never collide.
  */
-export function namespaceFor(system: string, env: Environment): string {
+export function namespaceFor(system: string, env: Pick<Environment, 'name' | 'ephemeral'>): string {
   return env.ephemeral ? `${system}-${env.name}` : system;
 }
 

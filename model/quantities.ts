@@ -13,6 +13,8 @@ export const byteQuantity = z
 export const resourceAmounts = z.strictObject({
   cpu: cpuQuantity.optional(),
   memory: byteQuantity.optional(),
+  /** Node disk the container may fill: its writable layer, its logs and its `/tmp`. */
+  ephemeralStorage: byteQuantity.optional(),
 });
 
 /** Requests and limits; whatever is left out comes from the environment's defaults. */
@@ -22,9 +24,13 @@ export const resourcesSchema = z.strictObject({
 });
 export type ResourcesInput = z.input<typeof resourcesSchema>;
 
+/**
+ * A container's size. `ephemeralStorage` is always set on the workloads syskit writes; containers
+ * the platform injects leave it out and get the namespace LimitRange's default.
+ */
 export interface Resources {
-  readonly requests: { readonly cpu: string; readonly memory: string };
-  readonly limits: { readonly cpu: string; readonly memory: string };
+  readonly requests: { readonly cpu: string; readonly memory: string; readonly ephemeralStorage?: string };
+  readonly limits: { readonly cpu: string; readonly memory: string; readonly ephemeralStorage?: string };
 }
 
 /** Parses a CPU quantity into millicores, for comparisons only. */

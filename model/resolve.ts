@@ -1,3 +1,4 @@
+import { addressVariables } from './addresses';
 import type { Environment } from './environment';
 import { parseFleet, type Fleet } from './fleet';
 import { imageVersion } from './image';
@@ -99,6 +100,15 @@ export function resolve(
     calls: uniqueEndpoints(
       (w.calls ?? []).map((c) => parseReference(c, system.name)).map((r) => endpointOf(r.system, r.name)),
     ),
+    egress: [...(w.egress ?? [])]
+      .sort((a, b) =>
+        compare(
+          `${a.host}:${String(a.port).padStart(5, '0')}`,
+          `${b.host}:${String(b.port).padStart(5, '0')}`,
+        ),
+      )
+      .map((e) => ({ host: e.host, port: e.port, protocol: e.protocol })),
+    addresses: addressVariables(system.name, w.calls, byName, environment),
     terminationGracePeriodSeconds: w.terminationGracePeriodSeconds,
     publishes: [...new Set(w.topics?.publishes ?? [])].sort(compare),
     consumes: [
@@ -154,6 +164,13 @@ export function resolve(
         metrics: s.metrics ? { port: s.metrics.port ?? s.port, path: s.metrics.path } : undefined,
         authz: s.authz ? { policy: s.authz.policy, rego: regoSource(name, s.authz.policy) } : undefined,
         callers: callersOf(system.name, name),
+        storage: s.storage
+          ? {
+              size: so?.storage?.size ?? s.storage.size,
+              mountPath: s.storage.mountPath,
+              storageClass: environment.cluster.storageClass,
+            }
+          : undefined,
       };
     });
 
@@ -270,11 +287,14 @@ function uniqueEndpoints(endpoints: Endpoint[]): Endpoint[] {
 }
 
 function mergeResources(...layers: (ResourcesInput | undefined)[]): Resources {
-  const out = { requests: { cpu: '', memory: '' }, limits: { cpu: '', memory: '' } };
+  const out = {
+    requests: { cpu: '', memory: '', ephemeralStorage: '' },
+    limits: { cpu: '', memory: '', ephemeralStorage: '' },
+  };
   for (const layer of layers) {
     if (!layer) continue;
     for (const side of ['requests', 'limits'] as const) {
-      for (const key of ['cpu', 'memory'] as const) {
+      for (const key of ['cpu', 'memory', 'ephemeralStorage'] as const) {
         const value = layer[side]?.[key];
         if (value !== undefined) out[side][key] = value;
       }

@@ -1,3 +1,4 @@
+import type { EgressProtocol } from './egress';
 import type { Environment } from './environment';
 import type { Protocol } from './probes';
 import type { Resources } from './quantities';
@@ -61,6 +62,14 @@ export interface ResolvedWorkload {
   readonly database?: 'readwrite' | 'readonly';
   /** Services this workload calls, sorted. */
   readonly calls: readonly Endpoint[];
+  /** Destinations outside the cluster this workload calls, sorted by host and port. */
+  readonly egress: readonly {
+    readonly host: string;
+    readonly port: number;
+    readonly protocol: EgressProtocol;
+  }[];
+  /** `<CALLEE>_ADDR` variables, one per callee, derived from `calls`; sorted by name. */
+  readonly addresses: readonly { readonly name: string; readonly value: string }[];
   readonly publishes: readonly string[];
   readonly consumes: readonly TopicRef[];
   /** @default - Kubernetes' 30 seconds */
@@ -86,6 +95,13 @@ export interface ResolvedService extends ResolvedWorkload {
   readonly authz?: { readonly policy: string; readonly rego: string };
   /** Workloads (in any system) that declared a call to this service, sorted. */
   readonly callers: readonly Endpoint[];
+  /** The volume each replica keeps; a service with one runs as a StatefulSet. */
+  readonly storage?: {
+    readonly size: string;
+    readonly mountPath: string;
+    /** The environment's storage class (`cluster.storageClass`). */
+    readonly storageClass: string;
+  };
 }
 
 export interface ResolvedJob extends ResolvedWorkload {

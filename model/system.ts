@@ -5,6 +5,7 @@ import { REGISTRY_PREFIX, unpinnedReason } from './image';
 import { probeSchema, PROTOCOLS } from './probes';
 import { byteQuantity, resourcesSchema } from './quantities';
 import { envValueSchema } from './secret-values';
+import { egressSchema } from './egress';
 
 const dnsName = (what: string, max: number) =>
   z
@@ -120,6 +121,12 @@ const workloadFields = {
   /** Other services this one calls: `service` in the same system or `system/service`. */
   calls: z.array(z.string()).optional(),
   /**
+   * Destinations outside the cluster it calls (`{ host: 'api.payments.example', port: 443 }`):
+   * a mesh entry and a NetworkPolicy rule each; anything undeclared is refused.
+   * @default - no egress outside the cluster
+   */
+  egress: z.array(egressSchema).optional(),
+  /**
    * Seconds the pod gets to finish after SIGTERM before it is killed (drain connections, flush).
    * @default 30 (Kubernetes' default)
    */
@@ -134,8 +141,28 @@ const workloadFields = {
     .optional(),
 };
 
+/** A directory inside the container: absolute, no `.`/`..` segments, not the root. */
+const mountPath = z.string().regex(/^(\/[A-Za-z0-9._-]+)+$/, {
+  error: 'expected an absolute directory like "/data" (no trailing slash, no spaces)',
+});
+
+/** A volume that keeps a service's data across restarts and rescheduling: one per replica. */
+export const storageSchema = z.strictObject({
+  /** Size of each replica's volume. Environments may override it (`overrides.<system>.services.<name>.storage.size`). */
+  size: byteQuantity,
+  /** Where the volume is mounted in the container. */
+  mountPath,
+});
+
 export const serviceSchema = z.strictObject({
   ...workloadFields,
+  /**
+   * Data that must survive a restart: the service runs as a StatefulSet, each replica with its own
+   * PersistentVolumeClaim of the environment's storage class, a headless Service beside the
+   * normal one, and replicas started, updated and stopped one at a time, in order.
+   * @default - stateless: a Deployment with no volume but a size-limited /tmp
+   */
+  storage: storageSchema.optional(),
   /** The port the container listens on. */
   port,
   /** The port callers use on the Service (80 in front of a container's 8080). @default - `port` */
@@ -251,6 +278,7 @@ export type System = z.output<typeof systemSchema>;
 export type Service = z.output<typeof serviceSchema>;
 export type Job = z.output<typeof jobSchema>;
 export type Route = z.output<typeof routeSchema>;
+export type Storage = z.output<typeof storageSchema>;
 export type Database = z.output<typeof databaseSchema>;
 
 /** A system declaration. Validation happens for the whole fleet at once (see `validateFleet`). */

@@ -18,10 +18,7 @@ import type { Risk } from './risk';
  * What a reviewer must see of one system in one environment, one row per kind of change. Subjects
  * never contain the environment's domain or namespace suffix, so two environments compare as
  * well as two commits (`diff --against-env`).
- *
- * Egress to destinations outside the fleet belongs here as a `security` row once the resolved
- * model declares it (facts: `<system>/<workload> -> <destination>`; risk: an added destination
- * is high, a removed one low).
+
  */
 
 type SystemKind = ChangeKind<ResolvedSystem>;
@@ -151,6 +148,16 @@ export const SYSTEM_KINDS: readonly SystemKind[] = [
       return out;
     },
     risk: added('medium', 'low'),
+  },
+  {
+    // A destination outside the fleet: the mesh and the network policies now let this workload reach it.
+    kind: 'egress',
+    category: 'security',
+    compare: 'presence',
+    facts: perWorkloadEach((w) =>
+      w.egress.map((e): [string, Fact] => [` -> ${e.host}:${e.port}`, e.protocol]),
+    ),
+    risk: added('high', 'low'),
   },
   {
     kind: 'route',

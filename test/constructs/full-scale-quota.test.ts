@@ -20,8 +20,19 @@ interface Size {
   cpuLimit: number;
   memoryRequest: number;
   memoryLimit: number;
+  ephemeralRequest: number;
+  ephemeralLimit: number;
 }
-const KEYS: (keyof Size)[] = ['cpuRequest', 'cpuLimit', 'memoryRequest', 'memoryLimit'];
+const KEYS: (keyof Size)[] = [
+  'cpuRequest',
+  'cpuLimit',
+  'memoryRequest',
+  'memoryLimit',
+  'ephemeralRequest',
+  'ephemeralLimit',
+];
+const each = (pick: (key: keyof Size) => number): Size =>
+  Object.fromEntries(KEYS.map((k) => [k, pick(k)])) as unknown as Size;
 
 /** Kubernetes quantities: CPU in millicores, memory in bytes. */
 function cpu(q: string | number): number {
@@ -36,35 +47,28 @@ function bytes(q: string | number): number {
   return Number(m[1]) * unit;
 }
 
+/** Where each amount sits in a container's resources, and how it is read. */
+const FIELDS: Record<keyof Size, [side: 'requests' | 'limits', name: string, read: (q: string) => number]> = {
+  cpuRequest: ['requests', 'cpu', cpu],
+  cpuLimit: ['limits', 'cpu', cpu],
+  memoryRequest: ['requests', 'memory', bytes],
+  memoryLimit: ['limits', 'memory', bytes],
+  ephemeralRequest: ['requests', 'ephemeral-storage', bytes],
+  ephemeralLimit: ['limits', 'ephemeral-storage', bytes],
+};
+
+/** A container's size; what it leaves out the LimitRange's defaults fill in, as admission does. */
 function sizeOf(resources: any, fallback: Size): Size {
-  return {
-    cpuRequest: resources?.requests?.cpu !== undefined ? cpu(resources.requests.cpu) : fallback.cpuRequest,
-    cpuLimit: resources?.limits?.cpu !== undefined ? cpu(resources.limits.cpu) : fallback.cpuLimit,
-    memoryRequest:
-      resources?.requests?.memory !== undefined ? bytes(resources.requests.memory) : fallback.memoryRequest,
-    memoryLimit:
-      resources?.limits?.memory !== undefined ? bytes(resources.limits.memory) : fallback.memoryLimit,
-  };
+  return each((key) => {
+    const [side, name, read] = FIELDS[key];
+    const value = resources?.[side]?.[name];
+    return value !== undefined ? read(value) : fallback[key];
+  });
 }
-const plus = (a: Size, b: Size): Size => ({
-  cpuRequest: a.cpuRequest + b.cpuRequest,
-  cpuLimit: a.cpuLimit + b.cpuLimit,
-  memoryRequest: a.memoryRequest + b.memoryRequest,
-  memoryLimit: a.memoryLimit + b.memoryLimit,
-});
-const most = (a: Size, b: Size): Size => ({
-  cpuRequest: Math.max(a.cpuRequest, b.cpuRequest),
-  cpuLimit: Math.max(a.cpuLimit, b.cpuLimit),
-  memoryRequest: Math.max(a.memoryRequest, b.memoryRequest),
-  memoryLimit: Math.max(a.memoryLimit, b.memoryLimit),
-});
-const ZERO: Size = { cpuRequest: 0, cpuLimit: 0, memoryRequest: 0, memoryLimit: 0 };
-const times = (a: Size, n: number): Size => ({
-  cpuRequest: a.cpuRequest * n,
-  cpuLimit: a.cpuLimit * n,
-  memoryRequest: a.memoryRequest * n,
-  memoryLimit: a.memoryLimit * n,
-});
+const plus = (a: Size, b: Size): Size => each((k) => a[k] + b[k]);
+const most = (a: Size, b: Size): Size => each((k) => Math.max(a[k], b[k]));
+const ZERO: Size = each(() => 0);
+const times = (a: Size, n: number): Size => each((k) => a[k] * n);
 
 /** Istio's chart defaults (`global.proxy.resources`) and vault-k8s's agent defaults. */
 const ISTIO_CHART_PROXY = {
@@ -222,16 +226,44 @@ function fullScaleNeed(objects: any[]): { pods: number; total: Size; containers:
   return { pods, total, containers };
 }
 
-function quotaOf(objects: any[]): { pods: number; total: Size } {
+/**
+ * The PersistentVolumeClaims the rendered objects make: one per StatefulSet replica and claim
+ * template, one per CloudNativePG instance (its data volume, and its WAL volume when declared).
+ */
+function claimNeed(objects: any[]): { claims: number; storage: number } {
+  let claims = 0;
+  let storage = 0;
+  for (const o of objects) {
+    if (o.kind === 'StatefulSet') {
+      for (const t of o.spec.volumeClaimTemplates ?? []) {
+        claims += o.spec.replicas;
+        storage += o.spec.replicas * bytes(t.spec.resources.requests.storage);
+      }
+    } else if (o.kind === 'Cluster' && o.apiVersion.startsWith('postgresql.cnpg.io/')) {
+      for (const volume of [o.spec.storage, o.spec.walStorage].filter(Boolean)) {
+        claims += o.spec.instances;
+        storage += o.spec.instances * bytes(volume.size);
+      }
+    }
+  }
+  return { claims, storage };
+}
+
+function quotaOf(objects: any[]): {
+  pods: number;
+  total: Size;
+  claims: number;
+  storage: number;
+} {
   const hard = objects.find((o) => o.kind === 'ResourceQuota').spec.hard;
   return {
     pods: Number(hard.pods),
-    total: {
-      cpuRequest: cpu(hard['requests.cpu']),
-      cpuLimit: cpu(hard['limits.cpu']),
-      memoryRequest: bytes(hard['requests.memory']),
-      memoryLimit: bytes(hard['limits.memory']),
-    },
+    claims: Number(hard.persistentvolumeclaims),
+    storage: bytes(hard['requests.storage']),
+    total: each((key) => {
+      const [side, name, read] = FIELDS[key];
+      return read(hard[`${side}.${name}`]);
+    }),
   };
 }
 
@@ -260,6 +292,9 @@ describe('namespace quota at full scale', () => {
         const need = fullScaleNeed(objects);
         const quota = quotaOf(objects);
         expect({ system, pods: quota.pods >= need.pods }).toEqual({ system, pods: true });
+        const claims = claimNeed(objects);
+        expect({ system, claims: quota.claims >= claims.claims }).toEqual({ system, claims: true });
+        expect({ system, storage: quota.storage >= claims.storage }).toEqual({ system, storage: true });
         for (const key of KEYS)
           expect({ system, key, need: need.total[key], fits: quota.total[key] >= need.total[key] }).toEqual({
             system,
@@ -279,6 +314,10 @@ describe('namespace quota at full scale', () => {
         for (const c of fullScaleNeed(objects).containers) {
           expect({ system, cpu: c.cpuLimit <= cpu(max.cpu) }).toEqual({ system, cpu: true });
           expect({ system, memory: c.memoryLimit <= bytes(max.memory) }).toEqual({ system, memory: true });
+          expect({ system, disk: c.ephemeralLimit <= bytes(max['ephemeral-storage']) }).toEqual({
+            system,
+            disk: true,
+          });
         }
       }
     },
@@ -343,6 +382,37 @@ describe('pod-level seccomp profile', () => {
         }
         for (const cluster of objects.filter((o) => o.kind === 'Cluster'))
           expect(cluster.spec.seccompProfile).toEqual({ type: 'RuntimeDefault' });
+      }
+    },
+  );
+});
+
+describe('node disk', () => {
+  it.each(ENVIRONMENTS.map((e) => [e.name, e]))(
+    'is requested and limited by every container and bounded for every emptyDir in %s',
+    (_name, env) => {
+      for (const [, objects] of rendered(env)) {
+        for (const t of podTemplates(objects)) {
+          for (const c of [...(t.spec.initContainers ?? []), ...t.spec.containers]) {
+            const where = `${t.where} ${c.name}`;
+            expect({ where, request: typeof c.resources?.requests?.['ephemeral-storage'] }).toEqual({
+              where,
+              request: 'string',
+            });
+            expect({ where, limit: typeof c.resources?.limits?.['ephemeral-storage'] }).toEqual({
+              where,
+              limit: 'string',
+            });
+          }
+          const limit = Math.min(
+            ...t.spec.containers.map((c: any) => bytes(c.resources.limits['ephemeral-storage'])),
+          );
+          for (const v of (t.spec.volumes ?? []).filter((v: any) => v.emptyDir)) {
+            const where = `${t.where} volume ${v.name}`;
+            expect({ where, sizeLimit: typeof v.emptyDir.sizeLimit }).toEqual({ where, sizeLimit: 'string' });
+            expect({ where, fits: bytes(v.emptyDir.sizeLimit) <= limit }).toEqual({ where, fits: true });
+          }
+        }
       }
     },
   );

@@ -78,8 +78,8 @@ describe('OpaAuthorizer', () => {
     ]);
     expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
     expect(container.resources).toEqual({
-      requests: { cpu: '50m', memory: '64Mi' },
-      limits: { cpu: '500m', memory: '256Mi' },
+      requests: { cpu: '50m', memory: '64Mi', 'ephemeral-storage': '64Mi' },
+      limits: { cpu: '500m', memory: '256Mi', 'ephemeral-storage': '256Mi' },
     });
   });
 
@@ -99,7 +99,7 @@ describe('OpaAuthorizer', () => {
         name: 'policies',
         configMap: { name: 'opa-authz-policies', items: [{ key: 'orders.rego', path: 'orders.rego' }] },
       },
-      { name: 'tmp', emptyDir: {} },
+      { name: 'tmp', emptyDir: { sizeLimit: '256Mi' } },
     ]);
   });
 

@@ -1,6 +1,6 @@
 import { parseAllDocuments } from 'yaml';
 import { SYSKIT_VERSION } from '../../constructs/recommended-labels';
-import { fleetHostnames, parseFleet, resolve } from '../../model';
+import { fleetHostnames, imageVersion, parseFleet, resolve } from '../../model';
 import { loadDeclarations } from '../../synth/load';
 import { renderPlatform, renderSystemObjects } from '../../synth/render';
 
@@ -41,7 +41,7 @@ describe("the README's promise: every object carries app.kubernetes.io/{name,par
         o?.metadata.labels?.['app.kubernetes.io/version'],
       ];
     };
-    const orders = fleet.byName.get('commerce')!.services.orders.image.split(':').pop();
+    const orders = imageVersion(fleet.byName.get('commerce')!.services.orders.image);
     expect(labels('HTTPRoute', 'orders-v1-orders')).toEqual(['orders', orders]);
     expect(labels('Deployment', 'orders')).toEqual(['orders', orders]);
     expect(labels('Namespace', 'commerce')).toEqual(['commerce', SYSKIT_VERSION]);

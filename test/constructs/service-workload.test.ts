@@ -38,7 +38,8 @@ describe('ServiceWorkload', () => {
   it('mounts a writable /tmp because the root filesystem is read-only', () => {
     const spec = render('orders')('Deployment')[0].spec.template.spec;
     expect(spec.containers[0].volumeMounts).toEqual([{ mountPath: '/tmp', name: 'tmp' }]);
-    expect(spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
+    // At most the container's ephemeral-storage limit (prod's default, 1Gi), or the node's disk fills.
+    expect(spec.volumes).toEqual([{ name: 'tmp', emptyDir: { sizeLimit: '1024Mi' } }]);
   });
 
   it('selects pods by readable labels only', () => {
@@ -52,8 +53,8 @@ describe('ServiceWorkload', () => {
   it('sets requests and limits from the resolved resources', () => {
     const container = render('payments', 'prod')('Deployment')[0].spec.template.spec.containers[0];
     expect(container.resources).toEqual({
-      requests: { cpu: '500m', memory: '512Mi' },
-      limits: { cpu: '2000m', memory: '2048Mi' },
+      requests: { cpu: '500m', memory: '512Mi', 'ephemeral-storage': '128Mi' },
+      limits: { cpu: '2000m', memory: '2048Mi', 'ephemeral-storage': '1Gi' },
     });
   });
 

@@ -8,8 +8,8 @@ describe('resolve', () => {
     const payments = resolveFixture('shop', 'prod').services.find((s) => s.name === 'payments')!;
     expect(payments.replicas).toBe(3);
     expect(payments.resources).toEqual({
-      requests: { cpu: '500m', memory: '512Mi' },
-      limits: { cpu: '2', memory: '2Gi' },
+      requests: { cpu: '500m', memory: '512Mi', ephemeralStorage: '128Mi' },
+      limits: { cpu: '2', memory: '2Gi', ephemeralStorage: '1Gi' },
     });
   });
 
@@ -19,7 +19,9 @@ describe('resolve', () => {
       overrides: {
         shop: {
           resources: { limits: { cpu: '3' } },
-          services: { payments: { replicas: 5, resources: { requests: { memory: '1Gi' } } } },
+          services: {
+            payments: { replicas: 5, resources: { requests: { memory: '1Gi', ephemeralStorage: '256Mi' } } },
+          },
         },
       },
     };
@@ -29,8 +31,8 @@ describe('resolve', () => {
     )!;
     expect(payments.replicas).toBe(5);
     expect(payments.resources).toEqual({
-      requests: { cpu: '500m', memory: '1Gi' },
-      limits: { cpu: '3', memory: '2Gi' },
+      requests: { cpu: '500m', memory: '1Gi', ephemeralStorage: '256Mi' },
+      limits: { cpu: '3', memory: '2Gi', ephemeralStorage: '1Gi' },
     });
   });
 

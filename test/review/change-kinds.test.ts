@@ -54,6 +54,25 @@ describe('change kinds and their risks', () => {
     });
   });
 
+  describe('egress', () => {
+    it('a new destination outside the fleet is high, a removed one low', () => {
+      const added = changesAfter((s) => (payments(s).egress = [{ host: 'api.payments.example', port: 443 }]));
+      expect(added).toEqual([
+        {
+          kind: 'egress',
+          subject: 'shop/payments -> api.payments.example:443',
+          before: null,
+          after: 'https',
+          risk: 'high',
+        },
+      ]);
+      const before = fixture();
+      payments(before).egress = [{ host: 'api.payments.example', port: 443 }];
+      const removed = changesOf(before, fixture());
+      expect(removed.map((c) => [c.kind, c.risk])).toEqual([['egress', 'low']]);
+    });
+  });
+
   describe('route', () => {
     it('a new route without authentication is high', () => {
       const [change] = changesAfter((s) => (payments(s).routes = [{ path: '/v1/pay', auth: 'none' }]));

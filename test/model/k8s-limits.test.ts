@@ -1,0 +1,46 @@
+import * as path from 'node:path';
+import { dev } from '../../environments';
+import { parseFleet, ValidationError } from '../../model';
+import { loadDeclarations } from '../../synth/load';
+
+function problems(systems: unknown[], envs: unknown[] = [dev]): string[] {
+  try {
+    parseFleet(systems, envs);
+    return [];
+  } catch (error) {
+    return (error as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
+  }
+}
+
+const system = 'r'.repeat(30);
+const service = 'p'.repeat(40);
+const secret = 's'.repeat(50);
+
+describe('Kubernetes and operator limits, at the field that causes them', () => {
+  it('fails on an owner label, a Vault annotation key and a KafkaUser over their limits, naming what was computed', () => {
+    expect(problems(loadDeclarations(path.join(__dirname, '../fixtures/long-names.yaml')))).toEqual([
+      `${system}.owner: "${'a'.repeat(60)}-team-xyz" is 69 characters; it becomes the value of the syskit.io/owner label on every object, which may have at most 63`,
+      `${system}.services.${service}: its KafkaUser in environment dev would be "${system}-${service}" (71 characters); Strimzi takes a TLS user's name as its certificate's common name, at most 64; shorten the system or workload name`,
+      `${system}.services.${service}.secrets.${secret}: the annotation key "vault.hashicorp.com/agent-inject-template-${secret}" has a name part of 72 characters, over the 63 Kubernetes allows; shorten the secret name to at most 41 characters`,
+    ]);
+  });
+
+  it('accepts the longest names that fit', () => {
+    const fits = {
+      name: 'r'.repeat(23),
+      owner: 'o'.repeat(63),
+      description: 'x',
+      services: {
+        [service]: {
+          image: 'registry.acme.example/x/publisher:1.0.0',
+          port: 8080,
+          secrets: { ['s'.repeat(41)]: `kv/data/${'r'.repeat(23)}/key` },
+          topics: { publishes: ['events'] },
+        },
+      },
+      topics: { events: {} },
+    };
+    // 23 + 1 + 40 = 64 characters of KafkaUser, 22 + 41 = 63 of annotation key name.
+    expect(problems([fits])).toEqual([]);
+  });
+});
