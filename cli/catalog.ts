@@ -1,6 +1,4 @@
 import * as path from 'node:path';
-import { stringify } from 'yaml';
-import { catalogEntities, catalogLocation } from '../delivery/catalog';
 import { OutputFolder } from '../synth/output';
 import { EXIT, type Io } from './io';
 import { FLEET_HELP, FLEET_OPTIONS, parse, planFromFlags } from './options';
@@ -24,6 +22,8 @@ export async function catalogCommand(args: string[], io: Io): Promise<number> {
     io.out(CATALOG_HELP);
     return EXIT.ok;
   }
+  const { stringify } = await import('yaml');
+  const { catalogEntities, catalogLocation } = await import('../delivery/catalog');
   const { fleet, systems, environments } = planFromFlags(values);
   const out = path.resolve(values.out ?? 'catalog');
   const entities = catalogEntities(fleet, { systems, environments });

@@ -1,6 +1,4 @@
-import { resolve } from '../model';
-import { formatImpact, impactMermaid, impactOf, UnknownTargetError } from '../review/impact';
-import { UsageError } from '../synth/engine';
+import { UsageError } from '../synth/errors';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -35,6 +33,8 @@ export async function impactCommand(args: string[], io: Io): Promise<number> {
     io.out(IMPACT_HELP);
     return EXIT.ok;
   }
+  const { resolve } = await import('../model');
+  const { formatImpact, impactMermaid, impactOf, UnknownTargetError } = await import('../review/impact');
   if (positionals.length !== 1)
     throw new UsageError('syskit impact needs one <system> or <system>/<service>');
   const format = values.format ?? 'text';

@@ -1,8 +1,5 @@
 import * as path from 'node:path';
-import { resolve } from '../model';
-import { applyVault, planVault, VaultApiError, VaultPlanError } from '../stacks/vault-apply';
-import { databaseOwnerPasswords, kubernetesReviewer } from '../stacks/vault-cluster-access';
-import { UsageError } from '../synth/engine';
+import { UsageError } from '../synth/errors';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -53,6 +50,9 @@ export async function vaultCommand(args: string[], io: Io): Promise<number> {
     io.out(VAULT_HELP);
     return EXIT.ok;
   }
+  const { resolve } = await import('../model');
+  const { applyVault, planVault, VaultApiError, VaultPlanError } = await import('../stacks/vault-apply');
+  const { databaseOwnerPasswords, kubernetesReviewer } = await import('../stacks/vault-cluster-access');
   const [action, ...extra] = positionals;
   if (action !== 'apply' || extra.length > 0) {
     throw new UsageError(`expected "vault apply"${action ? `, got "vault ${positionals.join(' ')}"` : ''}`);

@@ -1,6 +1,6 @@
-import { resolve } from '../model';
-import { UsageError } from '../synth/engine';
-import { DEFAULT_GATEWAY_NAMESPACE, DEFAULT_PROBE_IMAGE, formatReport, verifyEnvironment } from '../verify';
+import { UsageError } from '../synth/errors';
+import { DEFAULT_GATEWAY_NAMESPACE } from '../verify/flows';
+import { DEFAULT_PROBE_IMAGE } from '../verify/probe-pod';
 import { EXIT, type Io } from './io';
 import { parse, planFromFlags } from './options';
 
@@ -55,6 +55,8 @@ export async function verifyCommand(args: string[], io: Io): Promise<number> {
     io.out(VERIFY_HELP);
     return EXIT.ok;
   }
+  const { resolve } = await import('../model');
+  const { formatReport, verifyEnvironment } = await import('../verify');
   if (!values.env) throw new UsageError('syskit verify needs --env <name>');
   if (values.outside !== undefined && !/^[^\s:]+:\d{1,5}$/.test(values.outside))
     throw new UsageError(`--outside expects host:port, got "${values.outside}"`);

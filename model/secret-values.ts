@@ -97,6 +97,8 @@ export const GENERATED_ENV_NAMES: readonly string[] = [
   'KAFKA_BOOTSTRAP_SERVERS',
   'KAFKA_CLIENT_ID',
   'KAFKA_GROUP_ID',
+  'KAFKA_SSL_CERTIFICATE_FILE',
+  'KAFKA_SSL_CA_FILE',
 ];
 /** Prefixes of generated variables: one `KAFKA_TOPIC_<TOPIC>` per topic a workload uses. */
 export const GENERATED_ENV_PREFIXES: readonly string[] = ['KAFKA_TOPIC_'];

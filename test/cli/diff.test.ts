@@ -32,6 +32,8 @@ describe('syskit diff against a git commit', () => {
     repo = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-diff-'));
     for (const dir of ['charts', 'environments', 'model', 'policies/authz'])
       fs.cpSync(path.join(ROOT, dir), path.join(repo, dir), { recursive: true });
+    // A monorepo has its package.json at the root; the model finds the repository by it.
+    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(repo, 'package.json'));
     fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
     fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
     git('init', '-q', '-b', 'main');
@@ -40,8 +42,8 @@ describe('syskit diff against a git commit', () => {
 
     edit(
       'charts/commerce.ts',
-      "calls: ['catalog', 'identity/sessions'],",
-      "calls: ['catalog', 'identity/sessions', 'payments'],",
+      "calls: ['catalog', 'cart-cache', 'identity/sessions'],",
+      "calls: ['catalog', 'cart-cache', 'identity/sessions', 'payments'],",
     );
     edit(
       'charts/commerce.ts',
@@ -51,8 +53,8 @@ describe('syskit diff against a git commit', () => {
     edit('charts/commerce.ts', "database: 'readonly',", "database: 'readwrite',");
     edit(
       'environments/prod.ts',
-      "policy: { enforcement: 'deny',",
-      "policy: { enforcement: 'deny', rules: { 'pinned-images': 'warn' },",
+      "    enforcement: 'deny',\n    allowedRegistries",
+      "    enforcement: 'deny',\n    rules: { 'pinned-images': 'warn' },\n    allowedRegistries",
     );
   });
   afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
@@ -94,15 +96,22 @@ describe('syskit diff against a git commit', () => {
       systems: env.systems.map((s: any) => ({
         name: s.name,
         risk: s.risk,
-        changes: s.changes.map(({ kind, subject, before, after, risk }: any) => ({
-          kind,
-          subject,
-          before,
-          after,
-          risk,
-        })),
+        // The granted secret adds a Vault Agent sidecar to cart, so the namespace quota grows with
+        // it; that sizing change is checked on its own below.
+        changes: s.changes
+          .filter((c: any) => c.kind !== 'quota')
+          .map(({ kind, subject, before, after, risk }: any) => ({ kind, subject, before, after, risk })),
       })),
     }));
+    for (const env of report.environments) {
+      const quota = env.systems
+        .find((s: any) => s.name === 'commerce')
+        .changes.filter((c: any) => c.kind === 'quota');
+      expect(quota).toHaveLength(1);
+      expect(quota[0]).toMatchObject({ subject: 'commerce/system-quota', risk: 'info' });
+      const cpu = (q: any) => Number.parseInt(q['limits.cpu'], 10);
+      expect(cpu(quota[0].after)).toBeGreaterThan(cpu(quota[0].before));
+    }
     const commerce = { name: 'commerce', risk: 'high', changes: chartChanges };
     expect(summary).toEqual([
       { name: 'dev', systems: [commerce] },
@@ -141,7 +150,7 @@ describe('syskit diff against a git commit', () => {
     expect(diff('--env', 'dev', '--fail-on', 'high').code).toBe(1);
     const markdown = diff('--env', 'dev', '--format', 'markdown', '--objects');
     expect(markdown.code).toBe(1);
-    expect(markdown.out).toContain('| dev | commerce | 🔴 high | 4 | 0 | 0 |');
+    expect(markdown.out).toContain('| dev | commerce | 🔴 high | 4 | 1 | 0 |');
     expect(markdown.out).toContain('+              - cluster.local/ns/commerce/sa/cart');
 
     git('-c', 'user.name=test', '-c', 'user.email=test@acme.example', 'commit', '-q', '-am', 'change');
