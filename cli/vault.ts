@@ -60,8 +60,14 @@ export async function vaultCommand(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const { resolve } = await import('../model');
-  const { applyVault, planVault, VaultApiError, VaultPlanError, VaultPrerequisiteError } =
-    await import('../stacks/vault-apply');
+  const {
+    applyVault,
+    checkVaultPrerequisites,
+    planVault,
+    VaultApiError,
+    VaultPlanError,
+    VaultPrerequisiteError,
+  } = await import('../stacks/vault-apply');
   const { databaseOwnerPasswords, kubernetesReviewer } = await import('../stacks/vault-cluster-access');
   const [action] = positionals;
   if (action !== 'apply') {
@@ -82,6 +88,8 @@ export async function vaultCommand(args: string[], io: Io): Promise<number> {
   const envDir = path.join(values.out ?? 'dist', env.name);
   try {
     const plans = planVault(envDir, resolved);
+    // Before reading anything from the cluster: a Vault that lacks the platform's part cannot take the apply.
+    await checkVaultPrerequisites(plans, { address, token });
     const kubeconfig = values.kubeconfig;
     const kubernetes = kubeconfig ? await kubernetesReviewer(kubeconfig, env.vault.namespace) : undefined;
     const needPasswords = plans.some((p) => p.database);

@@ -329,6 +329,29 @@ function withDatabaseAddress(url: string, address: string): string {
   return `${parsed[1]}${address}${parsed[3] ?? ''}?${query.toString()}`;
 }
 
+/**
+ * Check what the plans need of Vault that syskit does not set up itself: the Kafka client PKI
+ * mount with its CA (the Kafka cluster must trust that CA, so it is the platform's to create).
+ * Throws a VaultPrerequisiteError naming every missing mount; returns Vault's mounts otherwise.
+ */
+export async function checkVaultPrerequisites(
+  plans: readonly SystemVaultPlan[],
+  server: VaultServer,
+): Promise<Record<string, { type: string }>> {
+  const vault = new VaultClient(server);
+  const mounts = ((await vault.request('GET', 'sys/mounts'))?.data ?? {}) as Record<string, { type: string }>;
+  const pkiProblems = [...new Set(plans.filter((p) => p.pkiRoles.length > 0).map((p) => p.kafkaPkiMount))]
+    .filter((mount) => mounts[`${mount}/`]?.type !== 'pki')
+    .map((mount) =>
+      mounts[`${mount}/`]
+        ? `mount "${mount}" is a ${mounts[`${mount}/`].type} engine, expected the Kafka client PKI engine`
+        : `PKI mount "${mount}" does not exist; enable it with the CA the Kafka cluster trusts for clients (syskit does not create it)`,
+    );
+  if (pkiProblems.length > 0)
+    throw new VaultPrerequisiteError(`${server.address}: ${pkiProblems.join('; ')}; nothing was applied`);
+  return mounts;
+}
+
 /** Apply checked plans. Every write is an upsert; engines and auth methods are enabled when missing. */
 export async function applyVault(
   plans: readonly SystemVaultPlan[],
@@ -342,16 +365,7 @@ export async function applyVault(
   if (missing.length > 0) throw new VaultPlanError(missing);
 
   const vault = new VaultClient(server);
-  const mounts = ((await vault.request('GET', 'sys/mounts'))?.data ?? {}) as Record<string, { type: string }>;
-  const pkiProblems = [...new Set(plans.filter((p) => p.pkiRoles.length > 0).map((p) => p.kafkaPkiMount))]
-    .filter((mount) => mounts[`${mount}/`]?.type !== 'pki')
-    .map((mount) =>
-      mounts[`${mount}/`]
-        ? `mount "${mount}" is a ${mounts[`${mount}/`].type} engine, expected the Kafka client PKI engine`
-        : `PKI mount "${mount}" does not exist; enable it with the CA the Kafka cluster trusts for clients (syskit does not create it)`,
-    );
-  if (pkiProblems.length > 0)
-    throw new VaultPrerequisiteError(`${server.address}: ${pkiProblems.join('; ')}; nothing was applied`);
+  const mounts = await checkVaultPrerequisites(plans, server);
   const auths = ((await vault.request('GET', 'sys/auth'))?.data ?? {}) as Record<string, { type: string }>;
   for (const mount of [...new Set(plans.map((p) => p.authMount))]) {
     if (!auths[`${mount}/`]) await vault.request('POST', `sys/auth/${mount}`, { type: 'kubernetes' });
