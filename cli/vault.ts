@@ -7,11 +7,15 @@ export const VAULT_HELP = `Usage: syskit vault apply --env <name> [options]
 
 Applies the environment's Vault side, exactly as "syskit synth" wrote it for
 review under <out>/<env>/vault/: each workload's policy and Kubernetes-auth
-role, the database engine's connection and readonly/readwrite roles, and the
-KV and database engines they name. Every file is checked first (a policy path
-outside its system's prefix, a role bound to another namespace, an unexpected
-file): any problem refuses the whole apply, exit 1, and nothing is written.
-Applying again changes nothing.
+role, the PKI role that issues its Kafka client certificate, the database
+engine's connection and readonly/readwrite roles, and the KV and database
+engines they name. Every file is checked first (a policy path outside its
+system's prefix or to another workload's certificate, a role bound to another
+namespace, a PKI role that issues other names, an unexpected file): any problem
+refuses the whole apply, exit 1, and nothing is written. The environment's
+Kafka client PKI mount and its CA are set up outside syskit: when the mount is
+missing, the apply says so, exit 3, and nothing is written. Applying again
+changes nothing.
 
 With --kubeconfig, Vault's Kubernetes auth method is configured to review
 tokens with that cluster's API server (a ServiceAccount ${'`'}vault-token-reviewer${'`'}
@@ -34,28 +38,40 @@ Options:
   -h, --help                show this help`;
 
 export async function vaultCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parse(args, {
-    env: { type: 'string' },
-    system: { type: 'string', multiple: true },
-    systems: { type: 'string' },
-    environments: { type: 'string' },
-    out: { type: 'string' },
-    'vault-address': { type: 'string' },
-    'vault-token': { type: 'string' },
-    kubeconfig: { type: 'string' },
-    'database-address': { type: 'string' },
-    help: { type: 'boolean', short: 'h' },
-  });
+  const { values, positionals } = parse(
+    args,
+    {
+      env: { type: 'string' },
+      system: { type: 'string', multiple: true },
+      systems: { type: 'string' },
+      environments: { type: 'string' },
+      out: { type: 'string' },
+      'vault-address': { type: 'string' },
+      'vault-token': { type: 'string' },
+      kubeconfig: { type: 'string' },
+      'database-address': { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+    // The action; anything after it is reported as an unexpected argument.
+    1,
+  );
   if (values.help) {
     io.out(VAULT_HELP);
     return EXIT.ok;
   }
   const { resolve } = await import('../model');
-  const { applyVault, planVault, VaultApiError, VaultPlanError } = await import('../stacks/vault-apply');
+  const {
+    applyVault,
+    checkVaultPrerequisites,
+    planVault,
+    VaultApiError,
+    VaultPlanError,
+    VaultPrerequisiteError,
+  } = await import('../stacks/vault-apply');
   const { databaseOwnerPasswords, kubernetesReviewer } = await import('../stacks/vault-cluster-access');
-  const [action, ...extra] = positionals;
-  if (action !== 'apply' || extra.length > 0) {
-    throw new UsageError(`expected "vault apply"${action ? `, got "vault ${positionals.join(' ')}"` : ''}`);
+  const [action] = positionals;
+  if (action !== 'apply') {
+    throw new UsageError(`expected "vault apply"${action ? `, got "vault ${action}"` : ''}`);
   }
   if (!values.env) throw new UsageError('syskit vault apply needs --env <name>');
   const address = values['vault-address'] ?? process.env.VAULT_ADDR;
@@ -72,6 +88,8 @@ export async function vaultCommand(args: string[], io: Io): Promise<number> {
   const envDir = path.join(values.out ?? 'dist', env.name);
   try {
     const plans = planVault(envDir, resolved);
+    // Before reading anything from the cluster: a Vault that lacks the platform's part cannot take the apply.
+    await checkVaultPrerequisites(plans, { address, token });
     const kubeconfig = values.kubeconfig;
     const kubernetes = kubeconfig ? await kubernetesReviewer(kubeconfig, env.vault.namespace) : undefined;
     const needPasswords = plans.some((p) => p.database);
@@ -89,6 +107,7 @@ export async function vaultCommand(args: string[], io: Io): Promise<number> {
     );
     io.out(
       `${env.name}: applied to ${address}: ${result.policies} policies, ${result.roles} Kubernetes-auth roles, ` +
+        `${result.pkiRoles} Kafka PKI roles, ` +
         `${result.databaseConnections} database connections with ${result.databaseRoles} roles` +
         (kubernetes ? `; Kubernetes auth reviews tokens with ${kubernetes.host}` : ''),
     );
@@ -97,6 +116,10 @@ export async function vaultCommand(args: string[], io: Io): Promise<number> {
     if (error instanceof VaultPlanError) {
       io.err(`syskit: ${error.message}`);
       return EXIT.invalid;
+    }
+    if (error instanceof VaultPrerequisiteError) {
+      io.err(`syskit: Vault is not ready: ${error.message}`);
+      return EXIT.failure;
     }
     if (error instanceof VaultApiError) {
       io.err(`syskit: Vault refused: ${error.message}`);

@@ -1,17 +1,28 @@
 /**
  * Applies an environment's Vault side, as written for review under `dist/<env>/vault/`, to a Vault
- * server over its HTTP API: each workload's policy and Kubernetes-auth role, the database engine's
- * connection and its readonly/readwrite roles, the secret engines they name, and the Kubernetes
- * auth method itself, configured to review tokens with the cluster's API server.
+ * server over its HTTP API: each workload's policy and Kubernetes-auth role, the PKI role that
+ * issues its Kafka client certificate, the database engine's connection and its readonly/readwrite
+ * roles, the secret engines they name, and the Kubernetes auth method itself, configured to review
+ * tokens with the cluster's API server. The Kafka PKI mount and its CA are the platform's: they
+ * must exist already (the Kafka cluster trusts that CA), and their absence refuses the apply.
  *
  * Exactly the reviewed files are applied, and only after every one of them passed the checks
- * (`planVault`): a policy that reaches outside its system's prefix, a role bound to another
- * namespace, a file that should not be there, refuse the whole apply before anything is written.
+ * (`planVault`): a policy that reaches outside its system's prefix or to another workload's
+ * certificate, a role bound to another namespace, a PKI role that issues for a name other than its
+ * workload's, a file that should not be there, refuse the whole apply before anything is written.
  * Every write is an upsert, so a second apply changes nothing.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { databaseCredsPath, type DatabaseAccess } from '../constructs/vault-policy';
+import { isDeepStrictEqual } from 'node:util';
+import {
+  kafkaCaChainPath,
+  kafkaIssuePath,
+  kafkaPkiRole,
+  kafkaPkiRoleBody,
+  usesKafka,
+} from '../constructs/kafka-client-certificate';
+import { databaseCredsPath, vaultRoleName, type DatabaseAccess } from '../constructs/vault-policy';
 import { secretPathProblem, type ResolvedSystem } from '../model';
 
 export interface VaultServer {
@@ -57,6 +68,14 @@ export interface VaultRoleFile {
   readonly body: Record<string, unknown>;
 }
 
+/** A PKI role of the environment's Kafka client PKI mount, issuing for one workload's KafkaUser. */
+export interface VaultPkiRoleFile {
+  readonly name: string;
+  /** `<mount>/roles/<name>`. */
+  readonly path: string;
+  readonly body: Record<string, unknown>;
+}
+
 export interface VaultDatabaseFile {
   readonly connection: { path: string; body: Record<string, unknown> };
   readonly roles: ReadonlyArray<{ path: string; body: Record<string, unknown> }>;
@@ -68,8 +87,11 @@ export interface SystemVaultPlan {
   readonly namespace: string;
   readonly authMount: string;
   readonly databaseMount: string;
+  /** The PKI mount the Kafka client certificates are issued from. */
+  readonly kafkaPkiMount: string;
   readonly policies: readonly VaultPolicyFile[];
   readonly roles: readonly VaultRoleFile[];
+  readonly pkiRoles: readonly VaultPkiRoleFile[];
   readonly database?: VaultDatabaseFile;
 }
 
@@ -81,6 +103,9 @@ export class VaultPlanError extends Error {
     );
   }
 }
+
+/** Vault refuses a precondition syskit does not set up itself; nothing was applied. */
+export class VaultPrerequisiteError extends Error {}
 
 /** `path "<p>" {` stanzas of a policy. */
 function policyPaths(hcl: string): string[] {
@@ -106,8 +131,22 @@ export function planVault(envDir: string, systems: readonly ResolvedSystem[]): S
     const credsPaths = new Set(
       (['readonly', 'readwrite'] as DatabaseAccess[]).map((mode) => databaseCredsPath(system, mode)),
     );
+    const workloads = [...system.services, ...system.jobs];
+    // A workload's policy may reach its own certificate and the CA chain, never another workload's certificate.
+    const kafkaPathsByPolicy = new Map(
+      workloads
+        .filter(usesKafka)
+        .map((w) => [
+          vaultRoleName(system, w),
+          new Set([kafkaIssuePath(system, w), kafkaCaChainPath(system)]),
+        ]),
+    );
+    const kafkaWorkloadByPkiRole = new Map(
+      workloads.filter(usesKafka).map((w) => [kafkaPkiRole(system, w), w]),
+    );
     const policies: VaultPolicyFile[] = [];
     const roles: VaultRoleFile[] = [];
+    const pkiRoles: VaultPkiRoleFile[] = [];
     let database: VaultDatabaseFile | undefined;
     for (const file of fs.readdirSync(dir).sort()) {
       const text = fs.readFileSync(where(file), 'utf8');
@@ -116,10 +155,12 @@ export function planVault(envDir: string, systems: readonly ResolvedSystem[]): S
         const paths = policyPaths(text);
         if (paths.length === 0)
           problems.push(`${where(file)}: no path stanza; expected path "<vault path>" { ... }`);
+        const kafkaPaths = kafkaPathsByPolicy.get(name) ?? new Set<string>();
         for (const p of paths) {
-          if (secretPathProblem(system.name, p) !== undefined && !credsPaths.has(p)) {
+          if (secretPathProblem(system.name, p) !== undefined && !credsPaths.has(p) && !kafkaPaths.has(p)) {
+            const allowed = [...credsPaths, ...kafkaPaths].map((c) => `"${c}"`).join(', ');
             problems.push(
-              `${where(file)}: path "${p}" is outside system "${system.name}"'s prefix; expected "<mount>/data/${system.name}/..." or one of ${[...credsPaths].map((c) => `"${c}"`).join(', ')}`,
+              `${where(file)}: path "${p}" is outside system "${system.name}"'s prefix; expected "<mount>/data/${system.name}/..." or one of ${allowed}`,
             );
           }
         }
@@ -127,6 +168,35 @@ export function planVault(envDir: string, systems: readonly ResolvedSystem[]): S
           problems.push(`${where(file)}: policy name must start with "${system.namespace}-", got "${name}"`);
         }
         policies.push({ name, hcl: text, paths });
+      } else if (file.endsWith('.kafka-pki-role.json')) {
+        const name = file.slice(0, -'.kafka-pki-role.json'.length);
+        let parsed: { path?: unknown; body?: unknown };
+        try {
+          parsed = JSON.parse(text) as { path?: unknown; body?: unknown };
+        } catch (e) {
+          problems.push(`${where(file)}: not JSON (${(e as Error).message})`);
+          continue;
+        }
+        const workload = kafkaWorkloadByPkiRole.get(name);
+        if (!workload) {
+          const known = [...kafkaWorkloadByPkiRole.keys()];
+          problems.push(
+            `${where(file)}: "${name}" is no Kafka-using workload's PKI role in system "${system.name}"; expected one of ${known.length > 0 ? known.map((k) => `"${k}"`).join(', ') : '(none)'}`,
+          );
+          continue;
+        }
+        const expectedPath = `${env.kafka.clientPki}/roles/${name}`;
+        if (parsed.path !== expectedPath) {
+          problems.push(`${where(file)}: path must be "${expectedPath}", got ${JSON.stringify(parsed.path)}`);
+        }
+        // The role decides which names a certificate may carry: any other body could issue another workload's identity.
+        const expectedBody = kafkaPkiRoleBody(system, workload);
+        if (!isDeepStrictEqual(parsed.body, expectedBody)) {
+          problems.push(
+            `${where(file)}: body must be the role syskit derives for ${system.name}/${workload.name}, ${JSON.stringify(expectedBody)}; got ${JSON.stringify(parsed.body)}`,
+          );
+        }
+        pkiRoles.push({ name, path: expectedPath, body: expectedBody });
       } else if (file.endsWith('.role.json')) {
         const name = file.slice(0, -'.role.json'.length);
         let body: Record<string, unknown>;
@@ -151,7 +221,7 @@ export function planVault(envDir: string, systems: readonly ResolvedSystem[]): S
         }
       } else {
         problems.push(
-          `${where(file)}: unexpected file; syskit writes <name>.hcl, <name>.role.json and ${system.namespace}.database.json`,
+          `${where(file)}: unexpected file; syskit writes <name>.hcl, <name>.role.json, <name>.kafka-pki-role.json and ${system.namespace}.database.json`,
         );
       }
     }
@@ -180,8 +250,10 @@ export function planVault(envDir: string, systems: readonly ResolvedSystem[]): S
       namespace: system.namespace,
       authMount: env.vault.authMount,
       databaseMount: env.vault.databaseMount,
+      kafkaPkiMount: env.kafka.clientPki,
       policies,
       roles,
+      pkiRoles,
       database,
     });
   }
@@ -193,6 +265,7 @@ export function planVault(envDir: string, systems: readonly ResolvedSystem[]): S
 export interface VaultApplyResult {
   readonly policies: number;
   readonly roles: number;
+  readonly pkiRoles: number;
   readonly databaseConnections: number;
   readonly databaseRoles: number;
 }
@@ -256,6 +329,29 @@ function withDatabaseAddress(url: string, address: string): string {
   return `${parsed[1]}${address}${parsed[3] ?? ''}?${query.toString()}`;
 }
 
+/**
+ * Check what the plans need of Vault that syskit does not set up itself: the Kafka client PKI
+ * mount with its CA (the Kafka cluster must trust that CA, so it is the platform's to create).
+ * Throws a VaultPrerequisiteError naming every missing mount; returns Vault's mounts otherwise.
+ */
+export async function checkVaultPrerequisites(
+  plans: readonly SystemVaultPlan[],
+  server: VaultServer,
+): Promise<Record<string, { type: string }>> {
+  const vault = new VaultClient(server);
+  const mounts = ((await vault.request('GET', 'sys/mounts'))?.data ?? {}) as Record<string, { type: string }>;
+  const pkiProblems = [...new Set(plans.filter((p) => p.pkiRoles.length > 0).map((p) => p.kafkaPkiMount))]
+    .filter((mount) => mounts[`${mount}/`]?.type !== 'pki')
+    .map((mount) =>
+      mounts[`${mount}/`]
+        ? `mount "${mount}" is a ${mounts[`${mount}/`].type} engine, expected the Kafka client PKI engine`
+        : `PKI mount "${mount}" does not exist; enable it with the CA the Kafka cluster trusts for clients (syskit does not create it)`,
+    );
+  if (pkiProblems.length > 0)
+    throw new VaultPrerequisiteError(`${server.address}: ${pkiProblems.join('; ')}; nothing was applied`);
+  return mounts;
+}
+
 /** Apply checked plans. Every write is an upsert; engines and auth methods are enabled when missing. */
 export async function applyVault(
   plans: readonly SystemVaultPlan[],
@@ -269,6 +365,7 @@ export async function applyVault(
   if (missing.length > 0) throw new VaultPlanError(missing);
 
   const vault = new VaultClient(server);
+  const mounts = await checkVaultPrerequisites(plans, server);
   const auths = ((await vault.request('GET', 'sys/auth'))?.data ?? {}) as Record<string, { type: string }>;
   for (const mount of [...new Set(plans.map((p) => p.authMount))]) {
     if (!auths[`${mount}/`]) await vault.request('POST', `sys/auth/${mount}`, { type: 'kubernetes' });
@@ -281,12 +378,11 @@ export async function applyVault(
       });
     }
   }
-  const mounts = ((await vault.request('GET', 'sys/mounts'))?.data ?? {}) as Record<string, { type: string }>;
   for (const mount of kvMounts(plans)) {
     if (!mounts[`${mount}/`])
       await vault.request('POST', `sys/mounts/${mount}`, { type: 'kv', options: { version: '2' } });
   }
-  const result = { policies: 0, roles: 0, databaseConnections: 0, databaseRoles: 0 };
+  const result = { policies: 0, roles: 0, pkiRoles: 0, databaseConnections: 0, databaseRoles: 0 };
   for (const plan of plans) {
     for (const policy of plan.policies) {
       await vault.request('PUT', `sys/policies/acl/${policy.name}`, { policy: policy.hcl });
@@ -295,6 +391,10 @@ export async function applyVault(
     for (const role of plan.roles) {
       await vault.request('POST', `auth/${plan.authMount}/role/${role.name}`, role.body);
       result.roles++;
+    }
+    for (const role of plan.pkiRoles) {
+      await vault.request('POST', role.path, role.body);
+      result.pkiRoles++;
     }
     if (plan.database) {
       if (!mounts[`${plan.databaseMount}/`]) {

@@ -2,6 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { createDatabase, psql, type Cluster } from '../../cluster';
 import { databaseBootstrapSql, databaseName } from '../../constructs/database-access';
+import { kafkaUserName } from '../../constructs/event-topics';
+import { kafkaCaChainPath, kafkaIssuePath, usesKafka } from '../../constructs/kafka-client-certificate';
 import { databaseCredsPath, needsVault, vaultRoleName, VAULT_AUDIENCE } from '../../constructs/vault-policy';
 import { environments } from '../../environments';
 import { parseFleet, resolve, type ResolvedSystem, type ResolvedWorkload } from '../../model';
@@ -14,7 +16,8 @@ import { startTestCluster, syskitProcess, tempDir } from './platform';
  * whose Kubernetes auth reviews tokens with the local API server and whose database engine
  * issues users in a real PostgreSQL. Then, for every workload: a token requested for its
  * ServiceAccount with the audience syskit configures logs in with its role, reads what it
- * declared, and is refused everything else.
+ * declared, and is refused everything else. The Kafka client PKI mount is the platform's: the
+ * test enables it with a generated root CA, as the platform would with the CA Kafka trusts.
  */
 describe('Vault for real: policies, Kubernetes auth and database roles', () => {
   let cluster: Cluster;
@@ -108,6 +111,24 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
     return api('POST', `auth/${s.environment.vault.authMount}/login`, '', { role: vaultRoleName(s, w), jwt });
   }
 
+  const pkiMounts = [...new Set(fleet.environments.map((e) => e.kafka.clientPki))];
+
+  describe("before the platform's Kafka PKI mount exists", () => {
+    it('refuses to apply, naming the mount, and writes nothing', async () => {
+      const envName = environments[0].name;
+      const mount = fleet.environments.find((e) => e.name === envName)!.kafka.clientPki;
+      const result = await applyVault(envName);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(
+        `syskit: Vault is not ready: ${vault().address}: PKI mount "${mount}" does not exist`,
+      );
+      const policies = (await api('LIST', 'sys/policies/acl', vault().token)).body.data.keys as string[];
+      expect(policies.sort()).toEqual(['default', 'root']);
+      const auths = Object.keys((await api('GET', 'sys/auth', vault().token)).body.data);
+      expect(auths).toEqual(['token/']);
+    }, 120_000);
+  });
+
   describe.each(environments.map((e) => e.name))('%s', (envName) => {
     const env = fleet.environments.find((e) => e.name === envName)!;
     const systems = fleet.systems.map((s) => resolve(s, env, fleet));
@@ -116,6 +137,21 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
     ];
 
     beforeAll(async () => {
+      for (const mount of pkiMounts) {
+        const mounts = (await api('GET', 'sys/mounts', vault().token)).body.data;
+        if (mounts[`${mount}/`]) continue;
+        const enabled = await api('POST', `sys/mounts/${mount}`, vault().token, {
+          type: 'pki',
+          config: { max_lease_ttl: '87600h' },
+        });
+        if (enabled.status >= 300) throw new Error(`enabling ${mount}: HTTP ${enabled.status}`);
+        const ca = await api('POST', `${mount}/root/generate/internal`, vault().token, {
+          common_name: 'syskit test Kafka clients CA',
+          ttl: '87600h',
+        });
+        if (ca.status >= 300)
+          throw new Error(`root CA of ${mount}: HTTP ${ca.status} ${JSON.stringify(ca.body)}`);
+      }
       await prepare(systems);
       const first = await applyVault(envName);
       if (first.code !== 0) throw new Error(`syskit vault apply failed (${first.code}):\n${first.stderr}`);
@@ -170,6 +206,36 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
               if (r.status !== 403)
                 wrong.push(`${s.namespace}/${w.name} read ${p}: HTTP ${r.status}, expected 403`);
             }
+          }
+          // A Kafka client certificate for its own KafkaUser name only, from its own issue path only.
+          for (const o of systems) {
+            for (const k of workloadsOf(o).filter(usesKafka)) {
+              const own = o === s && k === w;
+              const r = await api('POST', kafkaIssuePath(o, k), token, {
+                common_name: kafkaUserName(o, k),
+                ttl: '1h',
+              });
+              const expected = own ? 200 : 403;
+              if (r.status !== expected)
+                wrong.push(
+                  `${s.namespace}/${w.name} issue ${kafkaIssuePath(o, k)}: HTTP ${r.status}, expected ${expected}`,
+                );
+              else if (own && !String(r.body.data.certificate).startsWith('-----BEGIN CERTIFICATE-----'))
+                wrong.push(`${s.namespace}/${w.name} issue: no certificate`);
+            }
+          }
+          if (usesKafka(w)) {
+            const other = await api('POST', kafkaIssuePath(s, w), token, {
+              common_name: 'someone-else',
+              ttl: '1h',
+            });
+            if (other.status !== 400)
+              wrong.push(
+                `${s.namespace}/${w.name} issued for another name: HTTP ${other.status}, expected 400`,
+              );
+            const chain = await api('GET', kafkaCaChainPath(s), token);
+            if (chain.status !== 200)
+              wrong.push(`${s.namespace}/${w.name} read the CA chain: HTTP ${chain.status}`);
           }
           // Policies and auth are the platform's: a workload's token changes neither.
           const r = await api('PUT', `sys/policies/acl/${vaultRoleName(s, w)}`, token, {
