@@ -92,6 +92,9 @@ export async function startGatekeeper(
   const home = path.join(run.dir, 'gatekeeper');
   const certDir = path.join(home, 'certs');
   const serving = await issueServingCertificate(run.pki, certDir, { subject: 'gatekeeper-webhook' });
+  // The audit pages what it lists from the API server through this folder, and stops when it is missing.
+  const auditCache = path.join(home, 'audit');
+  fs.mkdirSync(auditCache, { recursive: true });
   const [port, healthPort, metricsPort] = await freePorts(3);
   run.start(
     'gatekeeper',
@@ -110,6 +113,7 @@ export async function startGatekeeper(
       `--health-addr=127.0.0.1:${healthPort}`,
       `--metrics-addr=127.0.0.1:${metricsPort}`,
       `--audit-interval=${opts.auditIntervalSeconds ?? 10}`,
+      `--api-cache-dir=${auditCache}`,
       '--constraint-violations-limit=100',
       '--log-denies',
       `--exempt-namespace=${GATEKEEPER_NAMESPACE}`,
