@@ -18,6 +18,8 @@ export const GATEKEEPER_NAMESPACE = 'gatekeeper-system';
 /** The webhook's name as the API server quotes it when it refuses or cannot reach it. */
 export const GATEKEEPER_WEBHOOK = 'validation.gatekeeper.sh';
 const GATEKEEPER_MODULE = 'github.com/open-policy-agent/gatekeeper/v3';
+/** The Pod that stands for the host process (see createStandInPod). */
+const GATEKEEPER_POD = 'gatekeeper-local';
 
 export interface GatekeeperOptions {
   /** Seconds between audit runs; short in tests so `dryrun` violations show up quickly. @default 10 */
@@ -85,10 +87,14 @@ export async function startGatekeeper(
   await applyObjects(kubeconfig, [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: GATEKEEPER_NAMESPACE } },
   ]);
+  await createStandInPod(run);
 
   const home = path.join(run.dir, 'gatekeeper');
   const certDir = path.join(home, 'certs');
   const serving = await issueServingCertificate(run.pki, certDir, { subject: 'gatekeeper-webhook' });
+  // The audit pages what it lists from the API server through this folder, and stops when it is missing.
+  const auditCache = path.join(home, 'audit');
+  fs.mkdirSync(auditCache, { recursive: true });
   const [port, healthPort, metricsPort] = await freePorts(3);
   run.start(
     'gatekeeper',
@@ -102,9 +108,12 @@ export async function startGatekeeper(
       '--operation=webhook',
       '--operation=audit',
       '--operation=status',
+      // Creates each template's constraint CRD; without it no template is ever created.
+      '--operation=generate',
       `--health-addr=127.0.0.1:${healthPort}`,
       `--metrics-addr=127.0.0.1:${metricsPort}`,
       `--audit-interval=${opts.auditIntervalSeconds ?? 10}`,
+      `--api-cache-dir=${auditCache}`,
       '--constraint-violations-limit=100',
       '--log-denies',
       `--exempt-namespace=${GATEKEEPER_NAMESPACE}`,
@@ -114,7 +123,7 @@ export async function startGatekeeper(
         KUBECONFIG: kubeconfig,
         POD_NAMESPACE: GATEKEEPER_NAMESPACE,
         // Names its per-process status objects (ConstraintTemplatePodStatus and the like).
-        POD_NAME: 'gatekeeper-local',
+        POD_NAME: GATEKEEPER_POD,
       },
     },
   );
@@ -136,4 +145,42 @@ export async function startGatekeeper(
   ]);
   run.log(`cluster: gatekeeper ready, validating webhook ${GATEKEEPER_WEBHOOK} registered`);
   return { url };
+}
+
+/**
+ * Gatekeeper owns its per-process status objects (ConstraintTemplatePodStatus and the like) by
+ * its own Pod, which it reads by POD_NAME before it writes any status: without that Pod it never
+ * reports a template created. The process runs on the host, so a Pod object stands for it, held
+ * back by a scheduling gate so that no scheduler places it, no kubelet runs it, and the pod
+ * garbage collector (which removes pods bound to nodes that do not exist) leaves it alone.
+ */
+async function createStandInPod(run: ClusterRun): Promise<void> {
+  const kubeconfig = run.state.kubeconfig;
+  const objects = [
+    {
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: GATEKEEPER_POD, namespace: GATEKEEPER_NAMESPACE },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: {
+        name: GATEKEEPER_POD,
+        namespace: GATEKEEPER_NAMESPACE,
+        labels: { 'app.kubernetes.io/name': 'gatekeeper' },
+      },
+      spec: {
+        serviceAccountName: GATEKEEPER_POD,
+        automountServiceAccountToken: false,
+        schedulingGates: [{ name: 'syskit.io/runs-on-the-host' }],
+        containers: [{ name: 'manager', image: 'openpolicyagent/gatekeeper:host-process' }],
+      },
+    },
+  ];
+  // The ServiceAccount admission plugin may not see the new ServiceAccount at once.
+  await waitUntil(`Pod ${GATEKEEPER_NAMESPACE}/${GATEKEEPER_POD}`, run.timeoutMs, run.processes, async () => {
+    await applyObjects(kubeconfig, objects);
+    return true;
+  });
 }

@@ -236,6 +236,17 @@ describe('Gatekeeper as the admission webhook', () => {
     const inventoryKinds = new Set(['Namespace', 'PodDisruptionBudget', 'HorizontalPodAutoscaler']);
     await apply([canaryNs, ...fixture.filter((o) => o.kind === 'Namespace')]);
     await apply([canaryPdb, ...fixture.filter((o) => inventoryKinds.has(o.kind) && o.kind !== 'Namespace')]);
+    // A Pod names its ServiceAccount, and the API server refuses a Pod whose ServiceAccount does
+    // not exist before Gatekeeper is asked: give the sample Pods theirs, as a cluster would.
+    await apply(
+      fixture
+        .filter((o) => o.kind === 'Pod' && o.spec?.serviceAccountName)
+        .map((o) => ({
+          apiVersion: 'v1',
+          kind: 'ServiceAccount',
+          metadata: { name: o.spec.serviceAccountName, namespace: o.metadata.namespace },
+        })),
+    );
     // Gatekeeper reads PodDisruptionBudgets from its synced cache; wait until it has them.
     const canary = {
       apiVersion: 'apps/v1',
