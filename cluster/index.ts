@@ -39,6 +39,8 @@ import {
   ctrArgs,
   drainNode,
   importImages,
+  listPodNetnsFiles,
+  orphanedPodNetnsFiles,
   podNetnsFiles,
   removeCgroupRoot,
   startContainerd,
@@ -191,7 +193,12 @@ export async function startCluster(opts: StartOptions = {}): Promise<Cluster> {
     startScheduler(run, bin['kube-scheduler']);
     const netns = netnsName(dir);
     const socket = containerdSocket(dir);
-    state.node = { netns, cgroupRoot: cgroupRootName(netns), containerdSocket: socket };
+    state.node = {
+      netns,
+      cgroupRoot: cgroupRootName(netns),
+      containerdSocket: socket,
+      podNetnsBefore: listPodNetnsFiles(),
+    };
     run.save();
     await createNodeNetwork(netns);
     log(`cluster: network namespace ${netns} created`);
@@ -316,7 +323,13 @@ async function teardown(
     }
     await stop('kubelet');
     await stop('kube-proxy');
-    const leftNetns = podNetnsFiles(cgroupRoot);
+    const leftNetns = [
+      ...new Set([
+        ...podNetnsFiles(cgroupRoot),
+        // A sandbox whose processes are already gone leaves its file with no process to find it by.
+        ...orphanedPodNetnsFiles(state?.node?.podNetnsBefore ?? listPodNetnsFiles()),
+      ]),
+    ];
     await removeCgroupRoot(cgroupRoot);
     for (const file of leftNetns) {
       await runCommand('umount', [file]).catch(() => undefined);

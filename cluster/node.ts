@@ -373,3 +373,40 @@ export function podNetnsFiles(cgroupRoot: string): string[] {
       }
     });
 }
+
+/** Every pod network namespace file (`/run/netns/cni-*`) on the machine. */
+export function listPodNetnsFiles(): string[] {
+  try {
+    return fs
+      .readdirSync('/run/netns')
+      .filter((f) => f.startsWith('cni-'))
+      .map((f) => path.join('/run/netns', f))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Pod network namespace files that appeared since `before` and that no process on the machine is
+ * in any more: the runtime pinned them for this node's pods, whose processes are gone, so nobody
+ * else can be using them.
+ */
+export function orphanedPodNetnsFiles(before: readonly string[]): string[] {
+  const inUse = new Set<number>();
+  for (const pid of fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d))) {
+    try {
+      inUse.add(fs.statSync(`/proc/${pid}/ns/net`).ino);
+    } catch {
+      /* gone */
+    }
+  }
+  return listPodNetnsFiles().filter((file) => {
+    if (before.includes(file)) return false;
+    try {
+      return !inUse.has(fs.statSync(file).ino);
+    } catch {
+      return false;
+    }
+  });
+}

@@ -22,6 +22,8 @@ export interface ClusterState {
     cgroupRoot: string;
     /** containerd's socket, for stopping the pods' containers on the way down. */
     containerdSocket: string;
+    /** The pod network namespace files (`/run/netns/cni-*`) that existed before the node started. */
+    podNetnsBefore?: string[];
   };
   /** The dev-mode Vault, when the cluster runs one. */
   vault?: { address: string; token: string };
