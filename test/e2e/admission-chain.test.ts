@@ -1,6 +1,7 @@
 import { environments } from '../../environments';
 import type { Cluster } from '../../cluster';
 import { istiodReleaseValues } from '../../stacks/addons';
+import { barmanCloudCrdsDir } from '../../scripts/crds';
 import { installCrds, kubectl, SETUP_TIMEOUT_MS, TEARDOWN_TIMEOUT_MS, waitFor } from './helpers';
 import { installConstraintCrds, objectId, renderedEnvironment, startTestCluster } from './platform';
 
@@ -32,6 +33,8 @@ describe.each(meshEnvironments)('pods of %s through injection, Pod Security and 
     const resolvedEnv = parsed.environments.find((e) => e.name === env.name)!;
     cluster = await startTestCluster({ istio: { values: istiodReleaseValues(resolvedEnv) } });
     await installCrds(kc());
+    // Backups go through the Barman Cloud plugin, whose ObjectStore CRD ships with the plugin.
+    await installCrds(kc(), barmanCloudCrdsDir());
     await installConstraintCrds(kc());
   }, SETUP_TIMEOUT_MS);
 

@@ -55,11 +55,14 @@ describe('a real node runs the declared systems and verify proves their flows', 
   }, TEARDOWN_TIMEOUT_MS);
 
   function syskit(...args: string[]): Promise<Run> {
+    return syskitWith({}, ...args);
+  }
+  function syskitWith(extraEnv: Record<string, string>, ...args: string[]): Promise<Run> {
     const started = Date.now();
     return new Promise((resolve, reject) => {
       const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/syskit.js'), ...args], {
         cwd: ROOT,
-        env: { ...process.env, SYSKIT_STATE_DIR: state, PULUMI_CONFIG_PASSPHRASE: 'e2e-only' },
+        env: { ...process.env, SYSKIT_STATE_DIR: state, PULUMI_CONFIG_PASSPHRASE: 'e2e-only', ...extraEnv },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -145,7 +148,10 @@ describe('a real node runs the declared systems and verify proves their flows', 
   }, 120_000);
 
   it('fails up within its timeout, naming the pod that never became ready and why', async () => {
-    const r = await syskit(
+    // A second environment on the same cluster: its stack carries the same cluster-wide platform
+    // objects as node-test's, so server-side apply must be allowed to take their fields over.
+    const r = await syskitWith(
+      { PULUMI_K8S_ENABLE_PATCH_FORCE: 'true' },
       'up',
       '--env',
       'node-test-broken',
