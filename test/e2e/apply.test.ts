@@ -72,6 +72,14 @@ describe('synthesized manifests on a real control plane', () => {
   it.each(envNames)(
     'accepts every object of %s with zero rejections',
     async (env) => {
+      // Every environment is applied into the same namespaces of one cluster, one after the
+      // other; a StatefulSet's claim templates cannot change in place (Kubernetes forbids it), so
+      // the previous environment's StatefulSets go first, as moving a real cluster between
+      // environments would require too.
+      await kubectl(['delete', 'statefulsets', '--all', '--all-namespaces', '--wait=true'], kc(), {
+        allowFailure: true,
+        timeoutMs: 120_000,
+      });
       const rejected: string[] = [];
       for (const file of filesOf(env)) {
         const result = await apply(env, file);
@@ -96,11 +104,25 @@ describe('synthesized manifests on a real control plane', () => {
           );
           const namespace = owner.metadata.namespace;
           await waitForServiceAccount(namespace, kc());
+          // A StatefulSet's controller adds one volume per claim template to each Pod it creates.
+          const claims: any[] = owner.kind === 'StatefulSet' ? (owner.spec.volumeClaimTemplates ?? []) : [];
+          const spec = claims.length
+            ? {
+                ...t.spec,
+                volumes: [
+                  ...((t.spec as any).volumes ?? []),
+                  ...claims.map((c: any) => ({
+                    name: c.metadata.name,
+                    persistentVolumeClaim: { claimName: `${c.metadata.name}-${owner.metadata.name}-0` },
+                  })),
+                ],
+              }
+            : t.spec;
           const pod = {
             apiVersion: 'v1',
             kind: 'Pod',
             metadata: { name: `probe-${owner.metadata.name}`.slice(0, 63), namespace },
-            spec: t.spec,
+            spec,
           };
           // Admission rejects Pods only; a template's Pod through a dry run proves the template.
           const result = await kubectl(['create', '--dry-run=server', '-f', '-'], kc(), {
