@@ -34,6 +34,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
     load: async () => (await import('./deploy')).deployCommand('destroy'),
     summary: "delete everything an environment's stack applied",
   },
+  drift: {
+    load: async () => (await import('./drift')).driftCommand,
+    summary: 'report objects changed or deleted out of band since the last apply',
+  },
   env: {
     load: async () => (await import('./env')).envCommand,
     summary: 'ephemeral per-pull-request environments: up, list, down, gc',
