@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import {
   LocalWorkspace,
   PulumiCommand,
+  StackAlreadyExistsError,
   type EngineEvent,
   type PulumiFn,
   type Stack,
@@ -133,10 +134,15 @@ export function longLivedStacks(
 }
 
 export async function openStack(planned: PlannedStack, options: StackOptions = {}): Promise<Stack> {
-  return LocalWorkspace.createOrSelectStack(
-    { stackName: planned.stackName, projectName: planned.project, program: planned.program },
-    await workspaceOptions(planned.project, options.log),
-  );
+  const args = { stackName: planned.stackName, projectName: planned.project, program: planned.program };
+  const settings = await workspaceOptions(planned.project, options.log);
+  try {
+    return await LocalWorkspace.createOrSelectStack(args, settings);
+  } catch (error) {
+    // Two runs that both found no stack both create it; the one that loses selects it.
+    if (error instanceof StackAlreadyExistsError) return LocalWorkspace.selectStack(args, settings);
+    throw error;
+  }
 }
 
 /** An existing stack, for work that needs only its state (destroy, tags, export). */
