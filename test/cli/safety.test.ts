@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { confirmDestroy, describeTargets } from '../../cli/deploy';
+import { confirmDestroy, describeTargets, formatApply } from '../../cli/deploy';
+import { formatDrift } from '../../stacks/drift';
 import type { Io } from '../../cli/io';
 import { main } from '../../cli/main';
 
@@ -99,6 +100,68 @@ describe('destroy confirmation', () => {
     ).toEqual([
       '  commerce: 41 objects; namespace commerce (stack prod.commerce)',
       '  platform: 1 object (stack prod.platform)',
+    ]);
+  });
+});
+
+describe('reports', () => {
+  const cart = {
+    op: 'update' as const,
+    kind: 'Deployment',
+    name: 'commerce/cart',
+    system: 'commerce',
+    owner: 'commerce-team',
+    fields: [{ path: 'spec.replicas', old: 1, new: 3 }],
+  };
+
+  it('groups drift by system and owner', () => {
+    const policy = {
+      op: 'delete' as const,
+      kind: 'NetworkPolicy',
+      name: 'identity/accounts',
+      system: 'identity',
+      owner: 'identity-team',
+      fields: [],
+    };
+    expect(formatDrift('dev', { objects: [cart, policy], notApplied: [] })).toEqual([
+      'dev: 2 objects changed out of band',
+      '  commerce (owner commerce-team)',
+      '    Deployment commerce/cart: changed',
+      '      spec.replicas: 1 -> 3',
+      '  identity (owner identity-team)',
+      '    NetworkPolicy identity/accounts: deleted',
+    ]);
+    expect(formatDrift('dev', { objects: [], notApplied: [] })).toEqual(['dev: no drift']);
+  });
+
+  it('prints a total, the stacks that change and, with --diff, their objects', () => {
+    const stack = (part: string, summary: string, objects: (typeof cart)[] = []) => ({
+      stackName: `dev.${part}`,
+      part,
+      summary,
+      changes: {},
+      objects,
+    });
+    const result = {
+      summary: '1 update',
+      changes: { update: 1 },
+      outputs: { namespaces: [], urls: ['https://shop.dev.acme.example/v1/orders'] },
+      stacks: [
+        stack('platform', 'no changes'),
+        stack('commerce', '1 update', [{ ...cart, fields: [{ path: 'spec.replicas', old: 1, new: 2 }] }]),
+      ],
+    };
+    expect(formatApply('dev', result, false)).toEqual([
+      'dev: 1 update',
+      '  commerce: 1 update',
+      '  https://shop.dev.acme.example/v1/orders',
+    ]);
+    expect(formatApply('dev', result, true)).toEqual([
+      'dev: 1 update',
+      '  commerce: 1 update',
+      '    Deployment commerce/cart: update',
+      '      spec.replicas: 1 -> 2',
+      '  https://shop.dev.acme.example/v1/orders',
     ]);
   });
 });

@@ -2,6 +2,9 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { LocalWorkspace } from '@pulumi/pulumi/automation';
+import { workspaceOptions } from '../../stacks/automation';
+import { EPHEMERAL_PROJECT } from '../../stacks/stack-names';
 import { loadDeclarations } from '../../synth/load';
 import {
   installCrds,
@@ -107,6 +110,18 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
         o.metadata.resourceVersion,
       ]),
     );
+  }
+
+  /** The ephemeral project's workspace, opened in this process on the test's backend. */
+  async function ephemeralWorkspace() {
+    const saved = { ...process.env };
+    process.env.SYSKIT_STATE_DIR = state;
+    process.env.PULUMI_CONFIG_PASSPHRASE = 'e2e-only';
+    try {
+      return await LocalWorkspace.create(await workspaceOptions(EPHEMERAL_PROJECT));
+    } finally {
+      process.env = saved;
+    }
   }
 
   const deploymentsIn = async (ns: string) =>
@@ -362,6 +377,25 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
         .slice(1)
         .map((r) => r.split(/\s+/)[0]),
     ).toEqual(['pr-3']);
+
+    // The same name on another base is refused before anything is written.
+    const commercePr3 = await versionsOf(['commerce']);
+    const otherBase = await syskit('env', 'up', 'pr-3', '--from', 'qa', ...target());
+    expect(otherBase.code).toBe(2);
+    expect(otherBase.stderr).toContain('ephemeral environment "pr-3" already exists on base "dev"');
+    expect(await versionsOf(['commerce'])).toEqual(commercePr3);
+
+    // A stack without the ephemeral tag is never destroyed by env down or env gc.
+    const tags = await ephemeralWorkspace();
+    await tags.removeTag('pr-3', 'syskit:ephemeral');
+    const refused = await syskit('env', 'down', 'pr-3', '-q');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('has no syskit:ephemeral tag');
+    const gcUntagged = await syskit('env', 'gc', '-q');
+    expectOk(gcUntagged);
+    expect(gcUntagged.stderr).toContain('stack pr-3 has no syskit:ephemeral tag; left alone');
+    expect(await deploymentsIn('commerce-pr-3')).toContain('deployment.apps/orders');
+    await tags.setTag('pr-3', 'syskit:ephemeral', 'true');
     expectOk(await syskit('env', 'down', 'pr-3', '-q'));
   }, 2_400_000);
 
