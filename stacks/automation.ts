@@ -56,6 +56,22 @@ export interface StackOptions extends Omit<EnvironmentProgramArgs, 'fleet' | 'en
   readonly parallel?: number;
 }
 
+const binaries = new Map<string, Promise<{ tools: { root: string; bin: string }; command: PulumiCommand }>>();
+
+/** The pinned Pulumi binaries, looked up once per process: a command opens many workspaces. */
+function pulumiBinaries(dir: string, log?: (line: string) => void) {
+  let found = binaries.get(dir);
+  if (!found) {
+    found = pulumiRoot(dir, log).then(async (tools) => ({
+      tools,
+      command: await PulumiCommand.get({ root: tools.root, skipVersionCheck: true }),
+    }));
+    found.catch(() => binaries.delete(dir));
+    binaries.set(dir, found);
+  }
+  return found;
+}
+
 /** Workspace settings shared by every stack: pinned binaries, local home, backend, no downloads. */
 export async function workspaceOptions(project: string = PROJECT_NAME, log?: (line: string) => void) {
   if (
@@ -65,12 +81,12 @@ export async function workspaceOptions(project: string = PROJECT_NAME, log?: (li
     throw new PassphraseMissing();
   }
   const dir = stateDir();
-  const tools = await pulumiRoot(dir, log);
+  const { tools, command } = await pulumiBinaries(dir, log);
   const home = path.join(dir, 'pulumi-home');
   fs.mkdirSync(home, { recursive: true });
   const url = backendUrl();
   return {
-    pulumiCommand: await PulumiCommand.get({ root: tools.root, skipVersionCheck: true }),
+    pulumiCommand: command,
     pulumiHome: home,
     projectSettings: { name: project, runtime: 'nodejs' as const, backend: { url } },
     envVars: {
