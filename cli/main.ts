@@ -1,5 +1,5 @@
 import { formatIssues, ValidationError } from '../model/issues';
-import { LoadError, UsageError } from '../synth/errors';
+import { ExternalFailure, LoadError, UsageError } from '../synth/errors';
 import { EXIT, processIo, type Io } from './io';
 
 type Command = (args: string[], io: Io) => Promise<number>;
@@ -94,6 +94,10 @@ export function report(error: unknown, io: Io): number {
   if (error instanceof UsageError || error instanceof LoadError) {
     io.err(`syskit: ${error.message}`);
     return EXIT.usage;
+  }
+  if (error instanceof ExternalFailure) {
+    io.err(`syskit: ${error.message}`);
+    return EXIT.failure;
   }
   io.err(`syskit: ${(error as Error)?.stack ?? String(error)}`);
   return EXIT.failure;

@@ -182,7 +182,8 @@ export async function stackNames(project: string, log?: (line: string) => void):
 /**
  * The stacks a long-lived environment has in the backend. An environment applied before each
  * system had its own stack is one stack named after it; syskit refuses to work next to it,
- * since both would own the same objects, and names the command that retires it.
+ * since both would own the same objects, and names the command that retires it (server-side
+ * apply lets the new stacks take the objects over without recreating them).
  */
 export async function existingStacks(environment: string, log?: (line: string) => void): Promise<string[]> {
   const names = await stackNames(PROJECT_NAME, log);
@@ -190,8 +191,9 @@ export async function existingStacks(environment: string, log?: (line: string) =
     throw new UsageError(
       `stack "${environment}" holds the whole environment as one stack; syskit now keeps one stack per ` +
         `system (${environment}.<system>) and one for the platform (${platformStackName(environment)}). ` +
-        `Apply once with the new layout, which takes over the same objects, then drop the old stack's ` +
-        `state without deleting anything: pulumi stack rm --force --yes --stack organization/${PROJECT_NAME}/${environment}`,
+        `Drop the old stack's state without deleting anything: pulumi stack rm --force --yes --stack ` +
+        `organization/${PROJECT_NAME}/${environment} (with PULUMI_BACKEND_URL set to this backend); then ` +
+        `"syskit up --env ${environment}" takes over the same objects`,
     );
   }
   return names.filter((n) => parseStackName(n)?.environment === environment);

@@ -1,5 +1,6 @@
 import * as os from 'node:os';
 import { ConcurrentUpdateError } from '@pulumi/pulumi/automation';
+import { ExternalFailure } from '../synth/errors';
 
 /** A process holding a stack's lock, as Pulumi's backend records it. */
 export interface LockHolder {
@@ -50,7 +51,7 @@ function processAlive(pid: number): boolean {
 }
 
 /** The stack stayed locked by a live run past the retry budget: an external failure (exit 3). */
-export class StackLocked extends Error {
+export class StackLocked extends ExternalFailure {
   constructor(
     readonly stackName: string,
     readonly holders: readonly LockHolder[],

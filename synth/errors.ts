@@ -18,3 +18,14 @@ export class LoadError extends Error {
     this.name = 'LoadError';
   }
 }
+
+/**
+ * Something outside syskit refused or failed in a way the message fully explains (a stack
+ * locked by another run): exit code 3, reported without a stack trace.
+ */
+export class ExternalFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExternalFailure';
+  }
+}
