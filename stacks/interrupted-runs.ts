@@ -34,11 +34,13 @@ export async function reconcileInterruptedRun(
 ): Promise<PendingOperation[]> {
   const pending = pendingOperations(await stack.exportStack());
   if (pending.length === 0) return pending;
-  options.log?.(
-    `${stack.name}: an earlier run was interrupted with ${pending.length} operation(s) pending ` +
-      `(${summarize(pending)}); reading them back from the cluster before applying`,
-  );
+  // A run still holding the lock also has operations pending; the refresh takes the lock, so
+  // it fails (and is retried) until that run ends, and only a dead run's leftovers get here.
   await stack.refresh({ clearPendingCreates: true, onOutput: options.onOutput });
+  options.log?.(
+    `${stack.name}: an interrupted run had left ${pending.length} operation(s) pending ` +
+      `(${summarize(pending)}); read them back from the cluster before applying`,
+  );
   return pending;
 }
 

@@ -17,12 +17,13 @@ export interface LockHolder {
  * `  s3://bucket/.pulumi/locks/...json: created by user@host (pid 123) at 2025-01-01T00:00:00Z`.
  */
 export function lockHolders(message: string): LockHolder[] {
-  const holders: LockHolder[] = [];
+  const holders = new Map<string, LockHolder>();
   const line = /^\s*(\S+): created by (.*)@([^@\s]+) \(pid (\d+)\) at (\S+)\s*$/gm;
+  // Pulumi prints the refusal more than once (as a diagnostic and as the final error).
   for (const m of message.matchAll(line)) {
-    holders.push({ file: m[1], user: m[2], host: m[3], pid: Number(m[4]), since: m[5] });
+    holders.set(m[1], { file: m[1], user: m[2], host: m[3], pid: Number(m[4]), since: m[5] });
   }
-  return holders;
+  return [...holders.values()];
 }
 
 /** True when Pulumi refused because another run holds the stack. */

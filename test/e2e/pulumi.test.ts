@@ -91,7 +91,7 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
     return environmentsDir;
   }
 
-  /** kind/namespace/name -> resourceVersion of every object the named systems own. */
+  /** kind/namespace/name -> resourceVersion of every object the named systems own in dev. */
   async function versionsOf(systems: string[]): Promise<Map<string, string>> {
     const kinds = (await kubectl(['api-resources', '--verbs=list', '-o', 'name'], cp.kubeconfig)).stdout
       .split('\n')
@@ -99,7 +99,15 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
     const items = JSON.parse(
       (
         await kubectl(
-          ['get', kinds.join(','), '-A', '-l', `syskit.io/system in (${systems.join(',')})`, '-o', 'json'],
+          [
+            'get',
+            kinds.join(','),
+            '-A',
+            '-l',
+            `syskit.io/system in (${systems.join(',')}),syskit.io/environment=dev`,
+            '-o',
+            'json',
+          ],
           cp.kubeconfig,
         )
       ).stdout,
@@ -282,7 +290,7 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
       ...target().filter((a) => a !== '-q'),
     );
     expectOk(again);
-    expect(again.stderr).toMatch(/dev\.fulfillment: (clearing a stale lock|an earlier run was interrupted)/);
+    expect(again.stderr).toMatch(/dev\.fulfillment: (clearing a stale lock|an interrupted run had left)/);
     expect(await deploymentsIn('fulfillment')).toContain('deployment.apps/shipments');
     const preview = await syskit('preview', '--env', 'dev', '--system', 'fulfillment', ...target());
     expectOk(preview);

@@ -38,7 +38,7 @@ describe('runs interrupted mid-apply', () => {
     expect(pending).toHaveLength(3);
     expect(refresh).toHaveBeenCalledWith(expect.objectContaining({ clearPendingCreates: true }));
     expect(log).toEqual([
-      'dev.commerce: an earlier run was interrupted with 3 operation(s) pending (2 creating, 1 deleting); reading them back from the cluster before applying',
+      'dev.commerce: an interrupted run had left 3 operation(s) pending (2 creating, 1 deleting); read them back from the cluster before applying',
     ]);
   });
 

@@ -23,6 +23,10 @@ describe('stack locks', () => {
     ]);
   });
 
+  it('names each holder once, though Pulumi repeats the refusal', () => {
+    expect(lockHolders(lockedMessage(4242) + lockedMessage(4242)).map((h) => h.pid)).toEqual([4242]);
+  });
+
   it('judges a lock stale only when its process is gone from this machine', () => {
     const holder = lockHolders(lockedMessage(4242))[0];
     expect(isStale(holder, 'ci-runner-7', () => false)).toBe(true);
