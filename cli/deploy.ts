@@ -1,4 +1,5 @@
-import type { StackOptions } from '../stacks/automation';
+import type { ApplyResult, DestroyTarget, StackOptions } from '../stacks/automation';
+import { formatObjectChange } from '../stacks/object-changes';
 import type { StackSettings } from '../stacks/stack-config';
 import { REPOSITORY_ROOT } from '../model/repository-root';
 import { UsageError } from '../synth/errors';
@@ -25,28 +26,42 @@ export const CLUSTER_HELP_LINES = `  --kubeconfig <path>     kubeconfig of the t
   --install-crds          install the upstream CRDs first (for a cluster without the platform add-ons)
   -q, --quiet             do not stream Pulumi's progress`;
 
-const deployHelp = (verb: string, what: string) => `Usage: syskit ${verb} --env <name> [options]
+const STATE_HELP = `Each system has its own Pulumi stack (<env>.<system>) beside the platform's
+(<env>.platform), so --system touches exactly the named systems. State goes to
+PULUMI_BACKEND_URL or .syskit/state; PULUMI_CONFIG_PASSPHRASE encrypts stack
+secrets. A stack locked by another run is waited for (SYSKIT_LOCK_ATTEMPTS
+tries, SYSKIT_LOCK_DELAY_MS apart); a lock left by a killed run on this machine
+is cleared.`;
+
+const deployHelp = (verb: string, what: string, extra = '') => `Usage: syskit ${verb} --env <name> [options]
 
 ${what}
 
-The Pulumi stack is named after the environment; state goes to PULUMI_BACKEND_URL
-or .syskit/state; PULUMI_CONFIG_PASSPHRASE encrypts stack secrets.
+${STATE_HELP}
 
 Options:
   --env <name>            the environment (required)
-  --system <name>         apply only this system (repeatable; default: all)
+  --system <name>         only this system (repeatable; default: the platform and every system)
   --systems <path>        systems to read (default: charts/)
   --environments <path>   environments to read (default: environments/)
-${CLUSTER_HELP_LINES}
+${extra}${CLUSTER_HELP_LINES}
   -h, --help              show this help`;
 
 const HELP = {
-  up: deployHelp('up', 'Applies the environment: the platform objects, then one component per system.'),
+  up: deployHelp(
+    'up',
+    'Applies the environment: the platform, then each system. Objects changed or deleted\nout of band are restored; operations a killed run left pending are settled first.',
+  ),
   preview: deployHelp(
     'preview',
-    'Shows what "syskit up" would change; prints "no changes" when there is nothing to do.',
+    'Shows what "syskit up" would change, per system; prints "no changes" when there is nothing to do.',
+    '  --diff                  list every object and field that would change (old -> new; secrets masked)\n',
   ),
-  destroy: deployHelp('destroy', "Deletes everything the environment's stack applied."),
+  destroy: deployHelp(
+    'destroy',
+    "Deletes everything the environment's stacks applied (or only the named systems'), after\nnaming it. Without a terminal to ask, it needs --yes or --confirm <env>.",
+    '  --yes                   do not ask; delete what is named\n  --confirm <env>         do not ask, if <env> is the environment given\n',
+  ),
 };
 
 /**
@@ -67,6 +82,8 @@ export async function stackOptions(
     awaitTimeoutSeconds: awaitTimeout(values['await-timeout']),
     constraints: values['no-constraints'] !== true && settings.constraints,
     onOutput: values.quiet ? undefined : (text) => io.err(text.replace(/\n$/, '')),
+    // Lock waits and recoveries are shown even with --quiet: they explain a slow or odd run.
+    log: (line) => io.err(`syskit: ${line}`),
   };
   if (values['install-crds'] !== true) return options;
   const { crdsDir } = await import('../scripts/crds');
@@ -81,6 +98,55 @@ function awaitTimeout(value: unknown): number | undefined {
   return seconds;
 }
 
+/** The result of up or preview: a total, then one line per stack that changes, then URLs. */
+export function formatApply(environment: string, result: ApplyResult, diff: boolean): string[] {
+  const lines = [`${environment}: ${result.summary}`];
+  for (const stack of result.stacks) {
+    if (stack.summary === 'no changes' && !(diff && stack.objects.length > 0)) continue;
+    if (result.stacks.length > 1) lines.push(`  ${stack.part}: ${stack.summary}`);
+    if (diff) for (const o of stack.objects) lines.push(...formatObjectChange(o));
+  }
+  for (const url of result.outputs.urls) lines.push(`  ${url}`);
+  return lines;
+}
+
+/** `dev.commerce (41 objects; namespace commerce)`, one per stack. */
+export function describeTargets(targets: readonly DestroyTarget[]): string[] {
+  return targets.map(
+    (t) =>
+      `  ${t.part}: ${t.objects} object${t.objects === 1 ? '' : 's'}` +
+      (t.namespaces.length
+        ? `; namespace${t.namespaces.length === 1 ? '' : 's'} ${t.namespaces.join(', ')}`
+        : '') +
+      ` (stack ${t.stackName})`,
+  );
+}
+
+/**
+ * Destroying is confirmed on the command line (`--yes`, or `--confirm <env>` naming the same
+ * environment) or by typing the environment's name at a terminal; with neither, nothing happens.
+ */
+export async function confirmDestroy(
+  environment: string,
+  values: { yes?: boolean; confirm?: string },
+  io: Io,
+): Promise<void> {
+  if (values.confirm !== undefined && values.confirm !== environment) {
+    throw new UsageError(
+      `--confirm ${values.confirm} does not name the environment being destroyed (${environment})`,
+    );
+  }
+  if (values.yes || values.confirm === environment) return;
+  if (!io.ask) {
+    throw new UsageError(
+      `destroy deletes the objects named above and no terminal is attached to confirm it; ` +
+        `rerun with --confirm ${environment} (or --yes)`,
+    );
+  }
+  const answer = (await io.ask(`Type "${environment}" to delete them: `)).trim();
+  if (answer !== environment) throw new UsageError(`not confirmed ("${answer}"); nothing was deleted`);
+}
+
 export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
   return async (args: string[], io: Io): Promise<number> => {
     const { values } = parse(args, {
@@ -88,6 +154,9 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
       system: { type: 'string', multiple: true },
       systems: { type: 'string' },
       environments: { type: 'string' },
+      diff: { type: 'boolean' },
+      yes: { type: 'boolean' },
+      confirm: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
       ...CLUSTER_OPTIONS,
     });
@@ -96,59 +165,93 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
       return EXIT.ok;
     }
     if (!values.env) throw new UsageError(`syskit ${verb} needs --env <name>`);
-    const { destroy, preview, up } = await import('../stacks/automation');
-    const { readStackSettings, stackTags } = await import('../stacks/stack-config');
+    if (values.diff && verb !== 'preview') throw new UsageError('--diff is an option of "syskit preview"');
+    if ((values.yes || values.confirm !== undefined) && verb !== 'destroy') {
+      throw new UsageError('--yes and --confirm are options of "syskit destroy"');
+    }
+    const automation = await import('../stacks/automation');
+    if (verb === 'destroy') {
+      // Read from the backend rather than the declarations, so a system no longer declared
+      // can still be named and removed.
+      const { environments } = planFromFlags({ ...values, system: undefined });
+      const environment = environments[0].name;
+      if (environments[0].ephemeral)
+        throw new UsageError(`"${environment}" is ephemeral; use "syskit env down"`);
+      const options = await stackOptions(values, io, await stackSettingsOf(environment));
+      const targets = await automation.destroyTargets(environment, values.system, options.log);
+      if (targets.length === 0) {
+        io.out(`${environment}: nothing to destroy (no stacks)`);
+        return EXIT.ok;
+      }
+      io.out(`${environment}: destroy deletes`);
+      for (const line of describeTargets(targets)) io.out(line);
+      await confirmDestroy(environment, values, io);
+      const changes = await automation.destroy(targets, options);
+      io.out(`${environment}: destroyed (${automation.describeChanges(changes)})`);
+      return EXIT.ok;
+    }
     const { fleet, environments } = planFromFlags(values);
     const environment = environments[0];
-    const settings = stackSettingsOf(environment.name, readStackSettings);
+    const settings = await stackSettingsOf(environment.name);
+    const { stackTags } = await import('../stacks/stack-config');
     const options = {
       ...(await stackOptions(values, io, settings)),
       systems: values.system,
       tags: stackTags(environment.name, settings),
     };
-    if (verb === 'destroy') {
-      io.out(`${environment.name}: destroyed (${await destroy(fleet, environment, options)})`);
-      return EXIT.ok;
-    }
     const result =
       verb === 'up'
-        ? await up(fleet, environment, options).catch(async (error: unknown) => {
-            const { webhookFailures } = await import('../stacks/webhook-failures');
-            // An admission webhook the API server could not call refuses every object it
-            // covers (the platform's webhooks fail closed): name it and the objects.
-            const failures = webhookFailures(
-              `${(error as Error)?.message ?? ''}\n${(error as { stdout?: string }).stdout ?? ''}\n${(error as { stderr?: string }).stderr ?? ''}`,
-            );
-            for (const f of failures) {
-              io.err(
-                `syskit: admission webhook "${f.webhook}" could not be called for ${f.object ?? 'an object'}: ${f.reason}`,
-              );
-            }
-            // Pulumi says a workload did not become ready; say which pods and why.
-            if (!options.skipAwait) {
-              const { resolve } = await import('../model');
-              const { unreadyPods } = await import('../verify');
-              const namespaces = fleet.systems
-                .filter((s) => !values.system || values.system.includes(s.name))
-                .map((s) => resolve(s, environment, fleet).namespace);
-              for (const line of await unreadyPods(namespaces, options).catch(() => [])) io.err(line);
-            }
+        ? await automation.up(fleet, environment, options).catch(async (error: unknown) => {
+            await explainFailedUp(error, { fleet, environment, systems: values.system, options }, io);
             throw error;
           })
-        : await preview(fleet, environment, options);
-    io.out(`${environment.name}: ${result.summary}`);
-    for (const url of result.outputs.urls) io.out(`  ${url}`);
+        : await automation.preview(fleet, environment, options);
+    for (const line of formatApply(environment.name, result, values.diff === true)) io.out(line);
     return EXIT.ok;
   };
 }
 
-/** The stack's settings file, with its problems as usage errors (they are the user's to fix). */
-function stackSettingsOf(
-  environment: string,
-  read: (root: string, environment: string) => StackSettings,
-): StackSettings {
+/**
+ * What a failed `up` leaves unsaid: an admission webhook the API server could not call refuses
+ * every object it covers (the platform's webhooks fail closed), so name it and the objects; and
+ * when Pulumi says a workload did not become ready, say which pods and why.
+ */
+async function explainFailedUp(
+  error: unknown,
+  applied: {
+    fleet: import('../model').Fleet;
+    environment: import('../model').Environment;
+    systems?: readonly string[];
+    options: StackOptions;
+  },
+  io: Io,
+): Promise<void> {
+  const { webhookFailures } = await import('../stacks/webhook-failures');
+  const failures = webhookFailures(
+    `${(error as Error)?.message ?? ''}\n${(error as { stdout?: string }).stdout ?? ''}\n${(error as { stderr?: string }).stderr ?? ''}`,
+  );
+  for (const f of failures) {
+    io.err(
+      `syskit: admission webhook "${f.webhook}" could not be called for ${f.object ?? 'an object'}: ${f.reason}`,
+    );
+  }
+  if (applied.options.skipAwait) return;
+  const { resolve } = await import('../model');
+  const { unreadyPods } = await import('../verify');
+  const namespaces = applied.fleet.systems
+    .filter((s) => !applied.systems || applied.systems.includes(s.name))
+    .map((s) => resolve(s, applied.environment, applied.fleet).namespace);
+  for (const line of await unreadyPods(namespaces, applied.options).catch(() => [])) io.err(line);
+}
+
+/**
+ * The environment's settings file, `Pulumi.<env>.yaml`, which every stack of the environment
+ * shares (`<env>.platform` and each `<env>.<system>`); its problems are usage errors.
+ */
+async function stackSettingsOf(environment: string): Promise<StackSettings> {
+  const { readStackSettings } = await import('../stacks/stack-config');
   try {
-    return read(REPOSITORY_ROOT, environment);
+    return readStackSettings(REPOSITORY_ROOT, environment);
   } catch (error) {
     throw new UsageError((error as Error).message);
   }

@@ -1,12 +1,31 @@
+import * as readline from 'node:readline/promises';
+
 /** Where the CLI writes; tests swap it to capture output. */
 export interface Io {
   out(line: string): void;
   err(line: string): void;
+  /**
+   * Asks the person at the terminal and returns the answer; absent when no terminal is
+   * attached (CI, a pipe), so destructive commands need their confirmation on the command line.
+   */
+  ask?(question: string): Promise<string>;
 }
 
 export const processIo: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
   err: (line) => process.stderr.write(`${line}\n`),
+  ...(process.stdin.isTTY && process.stderr.isTTY
+    ? {
+        ask: async (question: string) => {
+          const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+          try {
+            return await rl.question(question);
+          } finally {
+            rl.close();
+          }
+        },
+      }
+    : {}),
 };
 
 /** Exit codes: what a script calling syskit can rely on. */

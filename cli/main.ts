@@ -1,5 +1,5 @@
 import { formatIssues, ValidationError } from '../model/issues';
-import { LoadError, UsageError } from '../synth/errors';
+import { ExternalFailure, LoadError, UsageError } from '../synth/errors';
 import { EXIT, processIo, type Io } from './io';
 
 type Command = (args: string[], io: Io) => Promise<number>;
@@ -49,6 +49,10 @@ const COMMANDS: Record<string, { load: () => Promise<Command>; summary: string }
   verify: {
     load: async () => (await import('./verify')).verifyCommand,
     summary: 'prove on a live cluster that exactly the declared flows are open',
+  },
+  drift: {
+    load: async () => (await import('./drift')).driftCommand,
+    summary: 'report objects changed or deleted out of band since the last apply',
   },
   env: {
     load: async () => (await import('./env')).envCommand,
@@ -117,6 +121,11 @@ export function report(error: unknown, io: Io): number {
   if (error instanceof UsageError || error instanceof LoadError) {
     io.err(`syskit: ${error.message}`);
     return EXIT.usage;
+  }
+  // Its message says all there is to say: where in syskit it happened would only distract.
+  if (error instanceof ExternalFailure && !debug) {
+    io.err(`syskit: ${error.message}`);
+    return EXIT.failure;
   }
   if (debug) io.err(`syskit: ${(error as Error)?.stack ?? String(error)}`);
   else io.err(`syskit: ${(error as Error)?.message ?? String(error)} (SYSKIT_DEBUG=1 shows where)`);

@@ -19,7 +19,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { toolPath } from '../scripts/tool-path';
+import { toolPath } from '../tools/tool-path';
 import { NODE_NAME } from './addresses';
 import { startApiServer } from './api-server';
 import { startControllers } from './controllers';

@@ -2,6 +2,7 @@ import {
   environmentSchema,
   MAX_NAME,
   DNS_LABEL,
+  RESERVED_NAMESPACES,
   ValidationError,
   type Environment,
   type EnvironmentInput,
@@ -74,4 +75,60 @@ export function parseTtl(ttl: string): number {
     ]);
   const value = Number(match[1]);
   return match[2] === 'm' ? value / 60 : match[2] === 'd' ? value * 24 : value;
+}
+
+/** What an ephemeral environment's name must not collide with. */
+export interface LongLivedNames {
+  /** Every long-lived environment's name. */
+  readonly environments: readonly string[];
+  /** Every declared system, with the host labels its routes use. */
+  readonly systems: readonly {
+    name: string;
+    services: Record<string, { routes?: readonly { host?: string }[] }>;
+  }[];
+}
+
+/**
+ * Why a name cannot be an ephemeral environment's, checked from the declarations alone (before
+ * any backend or cluster is touched): it must not be a long-lived environment's name, and the
+ * namespaces and host labels derived from it must not be ones that a long-lived system or the
+ * platform already uses (`kube` + `system` = `kube-system`; `commerce` + `pr` = `commerce-pr`).
+ */
+export function ephemeralNameConflicts(
+  name: string,
+  longLived: LongLivedNames,
+): { path: string; message: string }[] {
+  const problems: { path: string; message: string }[] = [];
+  if (longLived.environments.includes(name)) {
+    problems.push({
+      path: 'name',
+      message: `"${name}" is a long-lived environment; an ephemeral environment never takes its name or its stacks`,
+    });
+  }
+  const taken = new Map<string, string>();
+  for (const ns of RESERVED_NAMESPACES) taken.set(ns, 'a platform namespace');
+  for (const system of longLived.systems) taken.set(system.name, `the namespace of system "${system.name}"`);
+  for (const system of longLived.systems) {
+    const derived = `${system.name}-${name}`;
+    const owner = taken.get(derived);
+    if (owner) {
+      problems.push({
+        path: 'name',
+        message: `system "${system.name}" would live in namespace "${derived}", which is ${owner}`,
+      });
+    }
+  }
+  const hosts = new Set<string>();
+  for (const system of longLived.systems)
+    for (const service of Object.values(system.services))
+      for (const route of service.routes ?? []) hosts.add(route.host ?? system.name);
+  for (const host of [...hosts].sort()) {
+    if (hosts.has(`${name}-${host}`)) {
+      problems.push({
+        path: 'name',
+        message: `host "${host}" would become "${name}-${host}", a host that a long-lived route already uses`,
+      });
+    }
+  }
+  return problems;
 }

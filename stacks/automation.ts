@@ -1,13 +1,30 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { LocalWorkspace, PulumiCommand, type Stack } from '@pulumi/pulumi/automation';
+import {
+  LocalWorkspace,
+  PulumiCommand,
+  StackAlreadyExistsError,
+  type EngineEvent,
+  type PulumiFn,
+  type Stack,
+} from '@pulumi/pulumi/automation';
 import type { Environment, Fleet } from '../model';
 import { UsageError } from '../synth/errors';
 import { stateDir } from './state-dir';
-import { environmentProgram, type EnvironmentProgramArgs } from './program';
+import { reconcileInterruptedRun } from './interrupted-runs';
+import { plannedChanges, type ObjectChange } from './object-changes';
+import { platformProgram, systemProgram, type EnvironmentProgramArgs } from './program';
 import { pulumiRoot } from './pulumi-tools';
+import { withStackLock } from './stack-lock';
+import {
+  parseStackName,
+  platformStackName,
+  PLATFORM_PART,
+  PROJECT_NAME,
+  systemStackName,
+} from './stack-names';
 
-export const PROJECT_NAME = 'syskit';
+export { PROJECT_NAME } from './stack-names';
 
 export { stateDir };
 
@@ -27,17 +44,35 @@ export class PassphraseMissing extends UsageError {
   }
 }
 
-export interface StackOptions extends Omit<EnvironmentProgramArgs, 'fleet' | 'environment'> {
+export interface StackOptions extends Omit<EnvironmentProgramArgs, 'fleet' | 'environment' | 'systems'> {
   /** Receives Pulumi's progress output, line by line. @default - discarded */
   readonly onOutput?: (text: string) => void;
+  /** Receives what syskit itself does about locks and interrupted runs. @default - discarded */
+  readonly log?: (line: string) => void;
   /** Resources Pulumi works on at once; unbounded parallelism costs gigabytes on large stacks. @default 16 */
   readonly parallel?: number;
   /** Stack tags to set (stacks/stack-config.ts's stackTags). @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
 
+const binaries = new Map<string, Promise<{ tools: { root: string; bin: string }; command: PulumiCommand }>>();
+
+/** The pinned Pulumi binaries, looked up once per process: a command opens many workspaces. */
+function pulumiBinaries(dir: string, log?: (line: string) => void) {
+  let found = binaries.get(dir);
+  if (!found) {
+    found = pulumiRoot(dir, log).then(async (tools) => ({
+      tools,
+      command: await PulumiCommand.get({ root: tools.root, skipVersionCheck: true }),
+    }));
+    found.catch(() => binaries.delete(dir));
+    binaries.set(dir, found);
+  }
+  return found;
+}
+
 /** Workspace settings shared by every stack: pinned binaries, local home, backend, no downloads. */
-export async function workspaceOptions(log?: (line: string) => void) {
+export async function workspaceOptions(project: string = PROJECT_NAME, log?: (line: string) => void) {
   if (
     process.env.PULUMI_CONFIG_PASSPHRASE === undefined &&
     process.env.PULUMI_CONFIG_PASSPHRASE_FILE === undefined
@@ -45,88 +80,371 @@ export async function workspaceOptions(log?: (line: string) => void) {
     throw new PassphraseMissing();
   }
   const dir = stateDir();
-  const tools = await pulumiRoot(dir, log);
+  const { tools, command } = await pulumiBinaries(dir, log);
   const home = path.join(dir, 'pulumi-home');
   fs.mkdirSync(home, { recursive: true });
   const url = backendUrl();
   return {
-    pulumiCommand: await PulumiCommand.get({ root: tools.root, skipVersionCheck: true }),
+    pulumiCommand: command,
     pulumiHome: home,
-    projectSettings: { name: PROJECT_NAME, runtime: 'nodejs' as const, backend: { url } },
+    projectSettings: { name: project, runtime: 'nodejs' as const, backend: { url } },
     envVars: {
       PATH: `${tools.bin}${path.delimiter}${process.env.PATH ?? ''}`,
       PULUMI_BACKEND_URL: url,
       PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: 'true',
       PULUMI_SKIP_UPDATE_CHECK: 'true',
       PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: 'true',
+      // The declarations own the fields they set: an apply takes them back from whoever edited
+      // them out of band (kubectl scale, kubectl edit) instead of failing on the conflict.
+      PULUMI_K8S_ENABLE_PATCH_FORCE: 'true',
     },
   };
 }
 
-/** Opens (or creates) the stack named after the environment, with the program built in memory. */
-export async function openStack(
+/** One stack a command works on: where it lives and what it applies. */
+export interface PlannedStack {
+  readonly project: string;
+  readonly stackName: string;
+  /** `platform`, a system's name, or the ephemeral environment's name. */
+  readonly part: string;
+  readonly program: PulumiFn;
+}
+
+/**
+ * The stacks of a long-lived environment: its platform and one per system. Naming systems
+ * leaves the platform and every other system out, so nothing else can be planned or touched.
+ */
+export function longLivedStacks(
   fleet: Fleet,
   environment: Environment,
+  systems: readonly string[] | undefined,
   options: StackOptions = {},
-): Promise<Stack> {
-  const program = environmentProgram({ fleet, environment, ...options });
-  const stack = await LocalWorkspace.createOrSelectStack(
-    { stackName: environment.name, projectName: PROJECT_NAME, program },
-    await workspaceOptions(options.onOutput),
-  );
-  for (const [key, value] of Object.entries(options.tags ?? {})) await stack.setTag(key, value);
+): PlannedStack[] {
+  if (environment.ephemeral) throw new Error(`${environment.name} is ephemeral; use its own stack`);
+  if (fleet.systems.some((s) => s.name === PLATFORM_PART)) {
+    throw new UsageError(
+      `a system named "${PLATFORM_PART}" would share its stack with the environment's platform; rename it`,
+    );
+  }
+  const args = { fleet, environment, ...options };
+  const selected = systems ? fleet.systems.filter((s) => systems.includes(s.name)) : fleet.systems;
+  return [
+    ...(systems
+      ? []
+      : [
+          {
+            project: PROJECT_NAME,
+            stackName: platformStackName(environment.name),
+            part: PLATFORM_PART,
+            program: platformProgram(args),
+          },
+        ]),
+    ...selected.map((s) => ({
+      project: PROJECT_NAME,
+      stackName: systemStackName(environment.name, s.name),
+      part: s.name,
+      program: systemProgram({ ...args, system: s.name }),
+    })),
+  ];
+}
+
+export async function openStack(planned: PlannedStack, options: StackOptions = {}): Promise<Stack> {
+  const args = { stackName: planned.stackName, projectName: planned.project, program: planned.program };
+  const settings = await workspaceOptions(planned.project, options.log);
+  let stack: Stack;
+  try {
+    stack = await LocalWorkspace.createOrSelectStack(args, settings);
+  } catch (error) {
+    // Two runs that both found no stack both create it; the one that loses selects it.
+    if (!(error instanceof StackAlreadyExistsError)) throw error;
+    stack = await LocalWorkspace.selectStack(args, settings);
+  }
+  await setTags(stack, options.tags ?? {});
   return stack;
+}
+
+/** Sets the tags that differ from the stack's: one read, and a write only for a change. */
+async function setTags(stack: Stack, tags: Readonly<Record<string, string>>): Promise<void> {
+  const wanted = Object.entries(tags);
+  if (wanted.length === 0) return;
+  const current = await stack.listTags();
+  for (const [key, value] of wanted) if (current[key] !== value) await stack.setTag(key, value);
+}
+
+/** An existing stack, for work that needs only its state (destroy, tags, export). */
+export async function selectStack(
+  project: string,
+  stackName: string,
+  log?: (line: string) => void,
+): Promise<Stack> {
+  return LocalWorkspace.selectStack(
+    { stackName, projectName: project, program: async () => ({}) },
+    await workspaceOptions(project, log),
+  );
+}
+
+/** The names of every stack of a project in the backend. */
+export async function stackNames(project: string, log?: (line: string) => void): Promise<string[]> {
+  const workspace = await LocalWorkspace.create(await workspaceOptions(project, log));
+  return (await workspace.listStacks()).map((s) => s.name.slice(s.name.lastIndexOf('/') + 1)).sort();
+}
+
+/**
+ * The stacks a long-lived environment has in the backend. An environment applied before each
+ * system had its own stack is one stack named after it; syskit refuses to work next to it,
+ * since both would own the same objects, and names the command that retires it (server-side
+ * apply lets the new stacks take the objects over without recreating them).
+ */
+export async function existingStacks(environment: string, log?: (line: string) => void): Promise<string[]> {
+  const names = await stackNames(PROJECT_NAME, log);
+  if (names.includes(environment)) {
+    throw new UsageError(
+      `stack "${environment}" holds the whole environment as one stack; syskit now keeps one stack per ` +
+        `system (${environment}.<system>) and one for the platform (${platformStackName(environment)}). ` +
+        `Drop the old stack's state without deleting anything: pulumi stack rm --force --yes --stack ` +
+        `organization/${PROJECT_NAME}/${environment} (with PULUMI_BACKEND_URL set to this backend); then ` +
+        `"syskit up --env ${environment}" takes over the same objects`,
+    );
+  }
+  return names.filter((n) => parseStackName(n)?.environment === environment);
+}
+
+export interface StackResult {
+  readonly stackName: string;
+  readonly part: string;
+  readonly summary: string;
+  readonly changes: Record<string, number>;
+  readonly objects: readonly ObjectChange[];
 }
 
 export interface ApplyResult {
   readonly summary: string;
   readonly changes: Record<string, number>;
   readonly outputs: { namespaces: string[]; urls: string[] };
+  readonly stacks: readonly StackResult[];
 }
 
+/**
+ * Applies one stack. The state is read back from the cluster first (`refresh`), so objects
+ * changed or deleted out of band are restored, and operations an interrupted run left pending
+ * are settled before anything new starts.
+ */
+export async function applyStack(
+  planned: PlannedStack,
+  options: StackOptions = {},
+  before?: (stack: Stack) => Promise<void>,
+): Promise<StackResult & { outputs: Record<string, unknown> }> {
+  let stack: Stack | undefined;
+  return withStackLock(
+    { name: planned.stackName, cancel: () => stack!.cancel() },
+    async () => {
+      // Opened on every attempt: a stack removed while this run waited (an `env gc` that got
+      // the lock first) is created afresh instead of failing.
+      stack = await openStack(planned, options);
+      await before?.(stack);
+      await reconcileInterruptedRun(stack, { onOutput: options.onOutput, log: options.log });
+      const result = await stack.up({
+        onOutput: options.onOutput,
+        parallel: options.parallel ?? 16,
+        refresh: true,
+      });
+      const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;
+      const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
+      return {
+        stackName: planned.stackName,
+        part: planned.part,
+        summary: describeChanges(changes),
+        changes,
+        objects: [],
+        outputs,
+      };
+    },
+    { log: options.log },
+  );
+}
+
+/** Previews one stack against the cluster as it is now: exactly what `applyStack` would do. */
+export async function previewStack(planned: PlannedStack, options: StackOptions = {}): Promise<StackResult> {
+  const stack = await openStack(planned, options);
+  const events: EngineEvent[] = [];
+  const result = await withStackLock(
+    stack,
+    () =>
+      stack.preview({
+        onOutput: options.onOutput,
+        onEvent: (e) => events.push(e),
+        parallel: options.parallel ?? 16,
+        refresh: true,
+        diff: false,
+      }),
+    { log: options.log },
+  );
+  const changes = (result.changeSummary ?? {}) as Record<string, number>;
+  return {
+    stackName: planned.stackName,
+    part: planned.part,
+    summary: describeChanges(changes),
+    changes,
+    objects: plannedChanges(events, planned.part),
+  };
+}
+
+/** Destroys what one stack applied, from its state alone; `remove` also deletes the stack. */
+export async function destroyStack(
+  project: string,
+  stackName: string,
+  options: StackOptions & { remove?: boolean } = {},
+): Promise<{ summary: string; changes: Record<string, number> }> {
+  const stack = await selectStack(project, stackName, options.log);
+  const result = await withStackLock(
+    stack,
+    async () => {
+      await reconcileInterruptedRun(stack, { onOutput: options.onOutput, log: options.log });
+      return stack.destroy({ onOutput: options.onOutput, parallel: options.parallel ?? 16 });
+    },
+    { log: options.log },
+  );
+  if (options.remove) await stack.workspace.removeStack(stackName);
+  const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;
+  return { summary: describeChanges(changes), changes };
+}
+
+function combine(results: readonly StackResult[], outputs: ApplyResult['outputs']): ApplyResult {
+  const changes: Record<string, number> = {};
+  for (const r of results)
+    for (const [op, n] of Object.entries(r.changes)) changes[op] = (changes[op] ?? 0) + n;
+  return { summary: describeChanges(changes), changes, outputs, stacks: results };
+}
+
+/** Stacks of systems that are no longer declared; they are left alone and named. */
+async function undeclaredSystemStacks(fleet: Fleet, environment: Environment, log?: (line: string) => void) {
+  const declared = new Set(fleet.systems.map((s) => s.name));
+  return (await existingStacks(environment.name, log)).filter((name) => {
+    const parsed = parseStackName(name);
+    return parsed?.part === 'system' && !declared.has(parsed.system);
+  });
+}
+
+function warnUndeclared(names: readonly string[], environment: string, log?: (line: string) => void) {
+  for (const name of names) {
+    const system = (parseStackName(name) as { system: string }).system;
+    log?.(
+      `${name}: system "${system}" is no longer declared; its objects stay until ` +
+        `"syskit destroy --env ${environment} --system ${system}"`,
+    );
+  }
+}
+
+/** Applies a long-lived environment: the platform first, then each system in its own stack. */
 export async function up(
   fleet: Fleet,
   environment: Environment,
-  options: StackOptions = {},
+  options: StackOptions & { systems?: readonly string[] } = {},
 ): Promise<ApplyResult> {
-  const stack = await openStack(fleet, environment, options);
-  const result = await stack.up({ onOutput: options.onOutput, parallel: options.parallel ?? 16 });
-  const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;
-  return {
-    summary: describeChanges(changes),
-    changes,
-    outputs: {
-      namespaces: (result.outputs.namespaces?.value as string[]) ?? [],
-      urls: (result.outputs.urls?.value as string[]) ?? [],
-    },
-  };
+  warnUndeclared(
+    await undeclaredSystemStacks(fleet, environment, options.log),
+    environment.name,
+    options.log,
+  );
+  const results: StackResult[] = [];
+  const namespaces: string[] = [];
+  const urls = new Set<string>();
+  for (const planned of longLivedStacks(fleet, environment, options.systems, options)) {
+    const { outputs, ...result } = await applyStack(planned, options);
+    results.push(result);
+    namespaces.push(...((outputs.namespaces as string[] | undefined) ?? []));
+    for (const url of (outputs.urls as string[] | undefined) ?? []) urls.add(url);
+  }
+  return combine(results, { namespaces, urls: [...urls].sort() });
 }
 
 export async function preview(
   fleet: Fleet,
   environment: Environment,
-  options: StackOptions = {},
+  options: StackOptions & { systems?: readonly string[] } = {},
 ): Promise<ApplyResult> {
-  const stack = await openStack(fleet, environment, options);
-  const result = await stack.preview({
-    onOutput: options.onOutput,
-    parallel: options.parallel ?? 16,
-    diff: false,
-  });
-  const changes = (result.changeSummary ?? {}) as Record<string, number>;
-  return { summary: describeChanges(changes), changes, outputs: { namespaces: [], urls: [] } };
+  warnUndeclared(
+    await undeclaredSystemStacks(fleet, environment, options.log),
+    environment.name,
+    options.log,
+  );
+  const results: StackResult[] = [];
+  for (const planned of longLivedStacks(fleet, environment, options.systems, options)) {
+    results.push(await previewStack(planned, options));
+  }
+  return combine(results, { namespaces: [], urls: [] });
 }
 
-/** Destroys everything the environment's stack applied; `remove` also deletes the stack itself. */
+/** What destroying a long-lived environment (or some of its systems) would delete. */
+export interface DestroyTarget {
+  readonly stackName: string;
+  readonly part: string;
+  readonly objects: number;
+  readonly namespaces: readonly string[];
+}
+
+/**
+ * The stacks `destroy` would work on, systems before the platform, with what each holds. Read
+ * from the backend, so a system that is no longer declared is found (and can be named) too.
+ */
+export async function destroyTargets(
+  environment: string,
+  systems: readonly string[] | undefined,
+  log?: (line: string) => void,
+): Promise<DestroyTarget[]> {
+  const names = await existingStacks(environment, log);
+  const wanted = names.filter((name) => {
+    const parsed = parseStackName(name)!;
+    return systems ? parsed.part === 'system' && systems.includes(parsed.system) : true;
+  });
+  if (systems) {
+    const missing = systems.filter((s) => !wanted.includes(systemStackName(environment, s)));
+    if (missing.length > 0) {
+      throw new UsageError(
+        `environment "${environment}" has no stack for ${missing.map((s) => `"${s}"`).join(', ')}; ` +
+          `its stacks: ${names.join(', ') || '(none)'}`,
+      );
+    }
+  }
+  const ordered = [
+    ...wanted.filter((n) => parseStackName(n)!.part === 'system'),
+    ...wanted.filter((n) => parseStackName(n)!.part === 'platform'),
+  ];
+  const targets: DestroyTarget[] = [];
+  for (const stackName of ordered) {
+    const state = (await (await selectStack(PROJECT_NAME, stackName, log)).exportStack()).deployment;
+    const resources = (state?.resources ?? []) as { type: string; id?: string; urn: string }[];
+    const objects = resources.filter(
+      (r) =>
+        r.type.startsWith('kubernetes:') &&
+        !r.type.startsWith('kubernetes:yaml') &&
+        r.type !== 'pulumi:providers:kubernetes',
+    );
+    const parsed = parseStackName(stackName)!;
+    targets.push({
+      stackName,
+      part: parsed.part === 'system' ? parsed.system : PLATFORM_PART,
+      objects: objects.length,
+      namespaces: objects
+        .filter((r) => r.type === 'kubernetes:core/v1:Namespace')
+        .map((r) => r.id ?? r.urn.slice(r.urn.lastIndexOf('::') + 2))
+        .sort(),
+    });
+  }
+  return targets;
+}
+
+/** Destroys the stacks `destroyTargets` named, in that order. */
 export async function destroy(
-  fleet: Fleet,
-  environment: Environment,
-  options: StackOptions & { remove?: boolean } = {},
-): Promise<string> {
-  const stack = await openStack(fleet, environment, options);
-  const result = await stack.destroy({ onOutput: options.onOutput, parallel: options.parallel ?? 16 });
-  if (options.remove) await stack.workspace.removeStack(environment.name);
-  return describeChanges((result.summary.resourceChanges ?? {}) as Record<string, number>);
+  targets: readonly DestroyTarget[],
+  options: StackOptions = {},
+): Promise<Record<string, number>> {
+  const total: Record<string, number> = {};
+  for (const t of targets) {
+    const { changes } = await destroyStack(PROJECT_NAME, t.stackName, options);
+    for (const [op, n] of Object.entries(changes)) total[op] = (total[op] ?? 0) + n;
+  }
+  return total;
 }
 
 /** `no changes`, or `3 to create, 1 to update` style counts (unchanged resources left out). */

@@ -39,67 +39,100 @@ export interface EnvironmentOutputs {
   readonly ephemeral?: { base: string; ttlHours: number; createdAt: string };
 }
 
+type ProgramArgs = Omit<EnvironmentProgramArgs, 'systems'>;
+
+function clusterProvider(args: ProgramArgs): k8s.Provider {
+  return new k8s.Provider('cluster', {
+    kubeconfig: args.kubeconfig,
+    context: args.context,
+    enableServerSideApply: true,
+    // Each system names its own namespace; never fall back to the kubeconfig's.
+    namespace: undefined,
+  });
+}
+
+function declarePlatform(args: ProgramArgs, provider: k8s.Provider): PlatformRelease {
+  const chart = new PlatformChart(new App({ outdir: 'unused' }), 'platform', {
+    environment: args.environment,
+    hostnames: fleetHostnames(args.fleet.systems, args.environment),
+  });
+  return new PlatformRelease(
+    'platform',
+    {
+      objects: chart.toJson(),
+      skipAwait: args.skipAwait,
+      constraints: args.constraints,
+      crds: args.crdsDir ? readCrds(args.crdsDir) : undefined,
+    },
+    { provider },
+  );
+}
+
+function declareSystems(
+  args: ProgramArgs,
+  systems: readonly string[] | undefined,
+  provider: k8s.Provider,
+  dependsOn: pulumi.Resource[],
+): EnvironmentOutputs {
+  const env = args.environment;
+  const selected = systems ? args.fleet.systems.filter((s) => systems.includes(s.name)) : args.fleet.systems;
+  const namespaces: string[] = [];
+  const urls = new Set<string>();
+  for (const system of selected) {
+    const resolved = resolve(system, env, args.fleet);
+    const chart = new SystemChart(new App({ outdir: 'unused' }), system.name, { system: resolved });
+    new SystemRelease(
+      system.name,
+      {
+        objects: chart.toJson(),
+        namespace: resolved.namespace,
+        skipAwait: args.skipAwait,
+        awaitTimeoutSeconds: args.awaitTimeoutSeconds,
+      },
+      { provider, dependsOn },
+    );
+    namespaces.push(resolved.namespace);
+    for (const service of resolved.services)
+      for (const route of service.routes) urls.add(`https://${route.host}${route.path}`);
+  }
+  return {
+    namespaces,
+    urls: [...urls].sort(),
+    ...(env.ephemeral ? { ephemeral: { ...env.ephemeral } } : {}),
+  };
+}
+
 /**
- * The Pulumi program of one environment: the same charts `syskit synth` writes, built in
- * memory and applied through an explicit Provider. Ephemeral environments apply only their
- * systems; they live on their base's platform.
+ * The program of a long-lived environment's platform stack: gateway, issuers, mesh defaults,
+ * Gatekeeper templates and constraints, and the upstream CRDs when asked for.
+ */
+export function platformProgram(args: ProgramArgs): () => Promise<EnvironmentOutputs> {
+  return async () => {
+    declarePlatform(args, clusterProvider(args));
+    return { namespaces: [], urls: [] };
+  };
+}
+
+/**
+ * The program of one system's stack in a long-lived environment. Each system has a stack of its
+ * own, so applying, previewing or destroying one never plans a change to another.
+ */
+export function systemProgram(args: ProgramArgs & { system: string }): () => Promise<EnvironmentOutputs> {
+  return async () => declareSystems(args, [args.system], clusterProvider(args), []);
+}
+
+/**
+ * Everything of one environment in one program: the platform (long-lived environments only)
+ * and then every selected system. Ephemeral environments run this as their one stack; they
+ * live on their base's platform, so they apply only their systems.
  */
 export function environmentProgram(args: EnvironmentProgramArgs): () => Promise<EnvironmentOutputs> {
   return async () => {
-    const env = args.environment;
-    const provider = new k8s.Provider('cluster', {
-      kubeconfig: args.kubeconfig,
-      context: args.context,
-      enableServerSideApply: true,
-      // Each system names its own namespace; never fall back to the kubeconfig's.
-      namespace: undefined,
-    });
-    const selected = args.systems
-      ? args.fleet.systems.filter((s) => args.systems!.includes(s.name))
-      : args.fleet.systems;
-    const dependsOn: pulumi.Resource[] = [];
-    if (!env.ephemeral) {
-      const app = new App({ outdir: 'unused' });
-      const chart = new PlatformChart(app, 'platform', {
-        environment: env,
-        hostnames: fleetHostnames(args.fleet.systems, env),
-      });
-      const platform = new PlatformRelease(
-        'platform',
-        {
-          objects: chart.toJson(),
-          skipAwait: args.skipAwait,
-          constraints: args.constraints,
-          crds: args.crdsDir ? readCrds(args.crdsDir) : undefined,
-        },
-        { provider },
-      );
-      dependsOn.push(...platform.ready);
-    }
-    const namespaces: string[] = [];
-    const urls = new Set<string>();
-    for (const system of selected) {
-      const resolved = resolve(system, env, args.fleet);
-      const chart = new SystemChart(new App({ outdir: 'unused' }), system.name, { system: resolved });
-      new SystemRelease(
-        system.name,
-        {
-          objects: chart.toJson(),
-          namespace: resolved.namespace,
-          skipAwait: args.skipAwait,
-          awaitTimeoutSeconds: args.awaitTimeoutSeconds,
-        },
-        { provider, dependsOn },
-      );
-      namespaces.push(resolved.namespace);
-      for (const service of resolved.services)
-        for (const route of service.routes) urls.add(`https://${route.host}${route.path}`);
-    }
-    return {
-      namespaces,
-      urls: [...urls].sort(),
-      ...(env.ephemeral ? { ephemeral: { ...env.ephemeral } } : {}),
-    };
+    const provider = clusterProvider(args);
+    const dependsOn: pulumi.Resource[] = args.environment.ephemeral
+      ? []
+      : declarePlatform(args, provider).ready;
+    return declareSystems(args, args.systems, provider, dependsOn);
   };
 }
 

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { toolPath } from '../scripts/tool-path';
+import { toolPath } from '../tools/tool-path';
 
 /** The Go-built Pulumi binaries, all of one pinned release (scripts/tools/pulumi*.sh). */
 export const PULUMI_TOOLS = ['pulumi', 'pulumi-language-nodejs', 'pulumi-resource-kubernetes'] as const;

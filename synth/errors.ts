@@ -20,10 +20,21 @@ export class LoadError extends Error {
 }
 
 /**
+ * Something outside syskit refused or failed in a way the message fully explains (a stack
+ * locked by another run): exit code 3, reported without a stack trace.
+ */
+export class ExternalFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ExternalFailure';
+  }
+}
+
+/**
  * Another run still holds the output folder's lock after the wait allowed: nothing in the
  * input is wrong, so this is not a usage error; the message names the holder.
  */
-export class OutputBusyError extends Error {
+export class OutputBusyError extends ExternalFailure {
   constructor(message: string) {
     super(message);
     this.name = 'OutputBusyError';

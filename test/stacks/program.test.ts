@@ -1,5 +1,7 @@
 import { recordResources, settle } from './mocks';
-import { environmentProgram } from '../../stacks/program';
+import { environmentProgram, platformProgram, systemProgram } from '../../stacks/program';
+import { longLivedStacks } from '../../stacks/automation';
+import { parseStackName } from '../../stacks/stack-names';
 import { splitFoundation } from '../../stacks/apply-order';
 import { parseFleet } from '../../model';
 import { deriveEphemeral } from '../../environments/ephemeral';
@@ -84,5 +86,55 @@ describe('environment program (Pulumi mocks)', () => {
     expect(result.urls).toEqual(['https://pr-9-shop.dev.acme.example/v1/orders']);
     // Recorded in the stack's outputs for `env list` and `env gc`.
     expect(result.ephemeral).toEqual({ base: 'dev', ttlHours: 48, createdAt: env.ephemeral!.createdAt });
+  });
+});
+
+describe('one stack per system in long-lived environments', () => {
+  const fleet = parseFleet([shop, accounts], [dev]);
+  const env = fleet.environments[0];
+
+  it('plans the platform and every system, each in its own stack', () => {
+    expect(longLivedStacks(fleet, env, undefined).map((s) => `${s.project}/${s.stackName}`)).toEqual([
+      'syskit/dev.platform',
+      'syskit/dev.shop',
+      'syskit/dev.accounts',
+    ]);
+  });
+
+  it('plans exactly the named systems: no platform, no other system', () => {
+    expect(longLivedStacks(fleet, env, ['accounts']).map((s) => s.stackName)).toEqual(['dev.accounts']);
+  });
+
+  it("declares only its own system's objects in a system's program", async () => {
+    const before = recorded.length;
+    const outputs = await systemProgram({ fleet, environment: env, system: 'accounts', skipAwait: true })();
+    await settle();
+    const added = recorded.slice(before);
+    expect(added.filter((r) => r.type === 'syskit:index:System').map((r) => r.name)).toEqual(['accounts']);
+    expect(added.filter((r) => r.type === 'syskit:index:Platform')).toEqual([]);
+    const systems = added
+      .filter((r) => r.type === 'kubernetes:yaml/v2:ConfigGroup')
+      .flatMap((g) => g.inputs.objs.map((o: any) => o.metadata.labels?.['syskit.io/system']));
+    expect(new Set(systems)).toEqual(new Set(['accounts']));
+    expect(outputs.namespaces).toEqual(['accounts']);
+  });
+
+  it("declares the platform alone in the platform's program", async () => {
+    const before = recorded.length;
+    await platformProgram({ fleet, environment: env, skipAwait: true })();
+    await settle();
+    const added = recorded.slice(before);
+    expect(added.filter((r) => r.type === 'syskit:index:Platform').map((r) => r.name)).toEqual(['platform']);
+    expect(added.filter((r) => r.type === 'syskit:index:System')).toEqual([]);
+  });
+
+  it('names stacks so an environment and its part can be read back', () => {
+    expect(parseStackName('dev.platform')).toEqual({ environment: 'dev', part: 'platform' });
+    expect(parseStackName('prod.commerce')).toEqual({
+      environment: 'prod',
+      part: 'system',
+      system: 'commerce',
+    });
+    expect(parseStackName('dev')).toBeUndefined();
   });
 });
