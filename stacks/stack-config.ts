@@ -17,7 +17,8 @@ export const CONFIG_NAMESPACE = 'syskit';
 export const STACK_CONFIG = {
   environment: {
     type: 'string',
-    description: 'The environment the stack applies; empty means the environment named like the stack.',
+    description:
+      "The environment the stack applies; empty means the <env> of the stack's name (<env>.platform, <env>.<system>).",
     default: '',
   },
   owner: {
@@ -55,7 +56,7 @@ export const STACK_CONFIG = {
 export type StackConfigKey = keyof typeof STACK_CONFIG;
 
 export interface StackSettings {
-  /** @default - the stack's name */
+  /** @default - the <env> of the stack's name */
   readonly environment?: string;
   readonly owner: string;
   /** @default - KUBECONFIG or ~/.kube/config */
