@@ -92,8 +92,13 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
     return environmentsDir;
   }
 
-  /** kind/namespace/name -> resourceVersion of every object the named systems own in dev. */
-  async function versionsOf(systems: string[]): Promise<Map<string, string>> {
+  /**
+   * What a client wrote to each declared object of the systems: its content without `status`
+   * and the server's own metadata. Controllers keep writing status (a CronJob's last schedule,
+   * a quota's usage) and create objects of their own (Jobs, Pods), so neither the resource
+   * version nor the set of owned objects says whether an apply touched a system.
+   */
+  async function writtenContentOf(systems: string[]): Promise<Map<string, string>> {
     const kinds = (await kubectl(['api-resources', '--verbs=list', '-o', 'name'], cp.kubeconfig)).stdout
       .split('\n')
       .filter((k) => k && !/^(events|.*\.events\.k8s\.io|componentstatuses)$/.test(k));
@@ -112,12 +117,24 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
           cp.kubeconfig,
         )
       ).stdout,
-    ).items as { kind: string; metadata: { namespace?: string; name: string; resourceVersion: string } }[];
+    ).items as {
+      kind: string;
+      metadata: {
+        namespace?: string;
+        name: string;
+        ownerReferences?: unknown[];
+        labels?: unknown;
+        annotations?: unknown;
+      };
+      status?: unknown;
+    }[];
     return new Map(
-      items.map((o) => [
-        `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`,
-        o.metadata.resourceVersion,
-      ]),
+      items
+        .filter((o) => !o.metadata.ownerReferences)
+        .map(({ status: _status, metadata, ...content }) => [
+          `${content.kind}/${metadata.namespace ?? ''}/${metadata.name}`,
+          JSON.stringify({ labels: metadata.labels, annotations: metadata.annotations, ...content }),
+        ]),
     );
   }
 
@@ -200,7 +217,7 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
       commerce: { services: { cart: { replicas: 2 } } },
       fulfillment: { services: { carriers: { replicas: 2 } } },
     });
-    const others = await versionsOf(['fulfillment', 'identity']);
+    const others = await writtenContentOf(['fulfillment', 'identity']);
     const gateway = (await kubectl(['get', 'gateway', 'kong', '-n', 'kong', '-o', 'json'], cp.kubeconfig))
       .stdout;
 
@@ -221,7 +238,7 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
     expectOk(r);
     expect(r.stdout.split('\n')[0]).toBe('dev: 1 create, 2 update');
     expect(await replicasOf('commerce', 'cart')).toBe(2);
-    expect(await versionsOf(['fulfillment', 'identity'])).toEqual(others);
+    expect(await writtenContentOf(['fulfillment', 'identity'])).toEqual(others);
     expect(others.size).toBeGreaterThan(50);
     expect(await replicasOf('fulfillment', 'carriers')).toBe(1);
     expect(
@@ -327,12 +344,12 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
   it('refuses an ephemeral environment named after a long-lived one and leaves its stacks alone', async () => {
     const stateFile = path.join(state, 'state', '.pulumi', 'stacks', 'syskit', 'dev.commerce.json');
     const before = fs.readFileSync(stateFile, 'utf8');
-    const versions = await versionsOf(['commerce']);
+    const versions = await writtenContentOf(['commerce']);
     const r = await syskit('env', 'up', 'dev', '--from', 'dev', ...target());
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('"dev" is a long-lived environment');
     expect(fs.readFileSync(stateFile, 'utf8')).toBe(before);
-    expect(await versionsOf(['commerce'])).toEqual(versions);
+    expect(await writtenContentOf(['commerce'])).toEqual(versions);
     const down = await syskit('env', 'down', 'dev', '-q');
     expect(down.code).toBe(2);
     expect(fs.readFileSync(stateFile, 'utf8')).toBe(before);
@@ -399,11 +416,11 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
     ).toEqual(['pr-3']);
 
     // The same name on another base is refused before anything is written.
-    const commercePr3 = await versionsOf(['commerce']);
+    const commercePr3 = await writtenContentOf(['commerce']);
     const otherBase = await syskit('env', 'up', 'pr-3', '--from', 'qa', ...target());
     expect(otherBase.code).toBe(2);
     expect(otherBase.stderr).toContain('ephemeral environment "pr-3" already exists on base "dev"');
-    expect(await versionsOf(['commerce'])).toEqual(commercePr3);
+    expect(await writtenContentOf(['commerce'])).toEqual(commercePr3);
 
     // A stack without the ephemeral tag is never destroyed by env down or env gc.
     const tags = await ephemeralWorkspace();
@@ -420,17 +437,17 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
   }, 2_400_000);
 
   it('refuses to destroy without a terminal or a confirmation, naming what it would delete', async () => {
-    const versions = await versionsOf(['commerce', 'fulfillment', 'identity']);
+    const versions = await writtenContentOf(['commerce', 'fulfillment', 'identity']);
     const r = await syskit('destroy', '--env', 'dev', '-q');
     expect(r.code).toBe(2);
     expect(r.stdout).toMatch(/^dev: destroy deletes$/m);
     expect(r.stdout).toMatch(/^ {2}commerce: \d+ objects; namespace commerce \(stack dev\.commerce\)$/m);
     expect(r.stdout).toMatch(/^ {2}platform: \d+ objects/m);
     expect(r.stderr).toContain('rerun with --confirm dev (or --yes)');
-    expect(await versionsOf(['commerce', 'fulfillment', 'identity'])).toEqual(versions);
+    expect(await writtenContentOf(['commerce', 'fulfillment', 'identity'])).toEqual(versions);
     const wrong = await syskit('destroy', '--env', 'dev', '--confirm', 'prod', '-q');
     expect(wrong.code).toBe(2);
-    expect(await versionsOf(['commerce', 'fulfillment', 'identity'])).toEqual(versions);
+    expect(await writtenContentOf(['commerce', 'fulfillment', 'identity'])).toEqual(versions);
   }, 600_000);
 
   describe('with an S3 state backend (moto on loopback)', () => {
