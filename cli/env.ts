@@ -75,7 +75,7 @@ export async function envCommand(args: string[], io: Io): Promise<number> {
       const fleet = parseFleet(systems, [ephemeral]);
       const options = await stackOptions(values, io);
       const stacks = await import('../stacks/ephemeral-stacks');
-      await stacks.checkEphemeralStack(fleet.environments[0], options.log);
+      await stacks.checkEphemeralStack(fleet, fleet.environments[0], options.log);
       const result = await stacks.upEphemeral(fleet, fleet.environments[0], options);
       const tags = stacks.ephemeralTags(fleet.environments[0]);
       io.out(`${name}: ${result.summary}; expires ${tags['syskit:expires-at']}`);

@@ -132,3 +132,47 @@ export function ephemeralNameConflicts(
   }
   return problems;
 }
+
+/**
+ * Why `name` cannot live beside the ephemeral environments that already exist: two ephemeral
+ * environments whose derived namespaces or hosts meet would apply over each other's objects
+ * (`commerce` in `x-pr` and `commerce-x` in `pr` are both namespace `commerce-x-pr`). Both are
+ * derived from the same declarations, so the check needs only the other environments' names.
+ */
+export function ephemeralNeighbourConflicts(
+  name: string,
+  others: readonly string[],
+  systems: LongLivedNames['systems'],
+): { path: string; message: string }[] {
+  const hostsOf = (system: LongLivedNames['systems'][number]) =>
+    new Set(
+      Object.values(system.services).flatMap((service) =>
+        (service.routes ?? []).map((route) => route.host ?? system.name),
+      ),
+    );
+  const problems: { path: string; message: string }[] = [];
+  for (const other of [...others].sort()) {
+    if (other === name) continue;
+    const theirs = new Map<string, string>();
+    for (const system of systems) {
+      theirs.set(`namespace "${system.name}-${other}"`, `system "${system.name}"`);
+      for (const host of hostsOf(system)) theirs.set(`host "${other}-${host}"`, `system "${system.name}"`);
+    }
+    for (const system of systems) {
+      const mine = [
+        `namespace "${system.name}-${name}"`,
+        ...[...hostsOf(system)].map((host) => `host "${name}-${host}"`),
+      ];
+      for (const what of mine) {
+        const owner = theirs.get(what);
+        if (owner) {
+          problems.push({
+            path: 'name',
+            message: `system "${system.name}" would use ${what}, which ${owner} of ephemeral environment "${other}" already uses`,
+          });
+        }
+      }
+    }
+  }
+  return problems;
+}

@@ -1,6 +1,6 @@
 import * as os from 'node:os';
 import { LocalWorkspace } from '@pulumi/pulumi/automation';
-import { expiresAt } from '../environments/ephemeral';
+import { ephemeralNeighbourConflicts, expiresAt } from '../environments/ephemeral';
 import type { Environment, Fleet } from '../model';
 import { UsageError } from '../synth/errors';
 import {
@@ -85,8 +85,20 @@ export async function listEphemeral(log?: (line: string) => void): Promise<Ephem
  * Refuses an `env up` that would take over a stack it should not: one without the ephemeral tag,
  * or an ephemeral environment of another base. Reads tags only; writes nothing.
  */
-export async function checkEphemeralStack(env: Environment, log?: (line: string) => void): Promise<void> {
-  if (!(await stackNames(EPHEMERAL_PROJECT, log)).includes(env.name)) return;
+export async function checkEphemeralStack(
+  fleet: Fleet,
+  env: Environment,
+  log?: (line: string) => void,
+): Promise<void> {
+  const names = await stackNames(EPHEMERAL_PROJECT, log);
+  const neighbours = ephemeralNeighbourConflicts(env.name, names, fleet.systems);
+  if (neighbours.length > 0) {
+    throw new UsageError(
+      `"${env.name}" cannot be an ephemeral environment beside the ones that exist:\n` +
+        neighbours.map((c) => `  ${c.message}`).join('\n'),
+    );
+  }
+  if (!names.includes(env.name)) return;
   const tags = await tagsOf(env.name, log);
   const existing = fromTags(env.name, tags);
   if (!existing) {

@@ -422,6 +422,39 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
     expect(otherBase.stderr).toContain('ephemeral environment "pr-3" already exists on base "dev"');
     expect(await writtenContentOf(['commerce'])).toEqual(commercePr3);
 
+    // A name whose hosts meet pr-3's is refused too, naming both: with a system routed at host
+    // "3-shop", environment "pr" would serve "pr-3-shop", which pr-3's shop already serves.
+    const systemsDir = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-systems-'));
+    for (const system of loadDeclarations(path.join(ROOT, 'charts')) as { name: string }[])
+      fs.writeFileSync(path.join(systemsDir, `${system.name}.json`), JSON.stringify(system));
+    fs.writeFileSync(
+      path.join(systemsDir, 'promo.json'),
+      JSON.stringify({
+        name: 'promo',
+        owner: 'growth-team',
+        description: 'Promotions',
+        services: {
+          web: {
+            image: `registry.acme.example/promo/web:1.0.0@sha256:${'a'.repeat(64)}`,
+            port: 8080,
+            routes: [{ host: '3-shop', path: '/promo', auth: 'none' }],
+          },
+        },
+      }),
+    );
+    const stacksBefore = fs
+      .readdirSync(path.join(state, 'state', '.pulumi', 'stacks', EPHEMERAL_PROJECT))
+      .sort();
+    const neighbour = await syskit('env', 'up', 'pr', '--from', 'dev', '--systems', systemsDir, ...target());
+    expect(neighbour.code).toBe(2);
+    expect(neighbour.stderr).toContain(
+      'system "promo" would use host "pr-3-shop", which system "commerce" of ephemeral environment "pr-3" already uses',
+    );
+    expect(fs.readdirSync(path.join(state, 'state', '.pulumi', 'stacks', EPHEMERAL_PROJECT)).sort()).toEqual(
+      stacksBefore,
+    );
+    expect(await writtenContentOf(['commerce'])).toEqual(commercePr3);
+
     // A stack without the ephemeral tag is never destroyed by env down or env gc.
     const tags = await ephemeralWorkspace();
     await tags.removeTag('pr-3', 'syskit:ephemeral');

@@ -1,5 +1,9 @@
 import dev from '../../environments/dev';
-import { deriveEphemeral, ephemeralNameConflicts } from '../../environments/ephemeral';
+import {
+  deriveEphemeral,
+  ephemeralNameConflicts,
+  ephemeralNeighbourConflicts,
+} from '../../environments/ephemeral';
 import { ephemeralTags, fromTags } from '../../stacks/ephemeral-stacks';
 import { accounts, shop } from '../fixtures/fleet';
 
@@ -32,6 +36,36 @@ describe('ephemeral environment names', () => {
     expect(
       ephemeralNameConflicts('system', { environments: [], systems: [kube] }).map((p) => p.message),
     ).toEqual(['system "kube" would live in namespace "kube-system", which is a platform namespace']);
+  });
+});
+
+describe('ephemeral environments beside each other', () => {
+  it('accepts names whose namespaces and hosts never meet', () => {
+    expect(ephemeralNeighbourConflicts('pr-42', ['pr-41', 'pr-4'], [shop, accounts])).toEqual([]);
+  });
+
+  it("refuses a name whose namespace is another ephemeral environment's", () => {
+    const shopX = { ...shop, name: 'shop-x' };
+    expect(ephemeralNeighbourConflicts('pr', ['x-pr'], [shop, shopX]).map((p) => p.message)).toEqual([
+      'system "shop-x" would use namespace "shop-x-pr", which system "shop" of ephemeral environment "x-pr" already uses',
+    ]);
+    // The same pair, the other way round.
+    expect(ephemeralNeighbourConflicts('x-pr', ['pr'], [shop, shopX]).map((p) => p.message)).toEqual([
+      'system "shop" would use namespace "shop-x-pr", which system "shop-x" of ephemeral environment "pr" already uses',
+    ]);
+  });
+
+  it("refuses a name whose hosts are another ephemeral environment's", () => {
+    const routed = (name: string, host: string) =>
+      ({ name, owner: 'o', services: { web: { routes: [{ host }] } } }) as never;
+    const problems = ephemeralNeighbourConflicts('a', ['a-b'], [routed('one', 'b-c'), routed('two', 'c')]);
+    expect(problems.map((p) => p.message)).toEqual([
+      'system "one" would use host "a-b-c", which system "two" of ephemeral environment "a-b" already uses',
+    ]);
+  });
+
+  it('does not compare an environment with itself (an update of the same name)', () => {
+    expect(ephemeralNeighbourConflicts('pr-1', ['pr-1'], [shop, accounts])).toEqual([]);
   });
 });
 
