@@ -110,8 +110,9 @@ function constraintTemplateProps(rule: PolicyRule): ConstraintTemplateProps {
   const plain = (value: unknown): unknown => JSON.parse(JSON.stringify(value));
   if (!isDeepStrictEqual(plain(ConstraintTemplate.manifest(props)), plain(rule.template))) {
     throw new Error(
-      `policies/${rule.name}/template.yaml holds fields the ConstraintTemplate binding does not write; ` +
-        `map them in constraintTemplateProps (constructs/gatekeeper-policies.ts)`,
+      `policies/${rule.name}/template.yaml would not be written back as it is through the ConstraintTemplate ` +
+        `binding (${ConstraintTemplate.GVK.apiVersion}): it holds a field the mapping leaves out or another ` +
+        `apiVersion; map the field in constraintTemplateProps (constructs/gatekeeper-policies.ts)`,
     );
   }
   return props;

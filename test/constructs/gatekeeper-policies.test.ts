@@ -31,7 +31,7 @@ describe('GatekeeperPolicies', () => {
     expect(
       () => new GatekeeperPolicies(testChart(), 'policies', { environment: prod, rules: [changed, ...rest] }),
     ).toThrow(
-      `policies/${rule.name}/template.yaml holds fields the ConstraintTemplate binding does not write`,
+      `policies/${rule.name}/template.yaml would not be written back as it is through the ConstraintTemplate binding (templates.gatekeeper.sh/v1)`,
     );
   });
 });
