@@ -1,7 +1,33 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { ResolvedDatabase, ResolvedSystem } from '../model';
 import { databaseBootstrapSql, databaseName, groupRoleName, poolerName } from './database-access';
+import {
+  ObjectStore,
+  ObjectStoreSpecConfigurationDataCompression,
+  ObjectStoreSpecConfigurationWalCompression,
+} from './imports/barmancloud.cnpg.io';
+import { PodMonitor } from './imports/monitoring.coreos.com';
+import {
+  Cluster,
+  ClusterSpecEphemeralVolumesSizeLimitTemporaryData,
+  ClusterSpecManagedRolesEnsure,
+  ClusterSpecResourcesLimits,
+  ClusterSpecResourcesRequests,
+  Database,
+  DatabaseSpecDatabaseReclaimPolicy,
+  DatabaseSpecExtensionsEnsure,
+  Pooler,
+  PoolerSpecPgbouncerPoolMode,
+  PoolerSpecTemplateSpecContainersResourcesLimits,
+  PoolerSpecTemplateSpecContainersResourcesRequests,
+  PoolerSpecTemplateSpecInitContainersResourcesLimits,
+  PoolerSpecTemplateSpecInitContainersResourcesRequests,
+  PoolerSpecType,
+  ScheduledBackup,
+  ScheduledBackupSpecBackupOwnerReference,
+  ScheduledBackupSpecMethod,
+  type ClusterSpecManagedRoles,
+} from './imports/postgresql.cnpg.io';
 import { componentLabels } from './labels';
 import { DATABASE_POD_LABEL, POOLER_POD_LABEL } from './network-policies';
 
@@ -10,9 +36,6 @@ export interface SystemDatabaseProps {
   readonly system: ResolvedSystem;
 }
 
-const CNPG = 'postgresql.cnpg.io/v1';
-const MONITORING = 'monitoring.coreos.com/v1';
-const BARMAN_CLOUD = 'barmancloud.cnpg.io/v1';
 /** The Barman Cloud plugin's name, as Clusters and ScheduledBackups refer to it. */
 export const BARMAN_CLOUD_PLUGIN = 'barman-cloud.cloudnative-pg.io';
 
@@ -85,7 +108,7 @@ export const BACKUP_CREDENTIAL_KEYS = {
  */
 export class SystemDatabase extends Construct {
   /** The CloudNativePG `Cluster`. */
-  readonly cluster: ApiObject;
+  readonly cluster: Cluster;
 
   constructor(scope: Construct, id: string, props: SystemDatabaseProps) {
     super(scope, id);
@@ -104,9 +127,7 @@ export class SystemDatabase extends Construct {
     const backup = env.database.backup;
     const meshOptOut = outOfMesh(system);
 
-    this.cluster = new ApiObject(this, 'Resource', {
-      apiVersion: CNPG,
-      kind: 'Cluster',
+    this.cluster = new Cluster(this, 'Resource', {
       metadata: { name: db.clusterName, labels: componentLabels(db.clusterName, db.version, 'database') },
       spec: {
         description: system.description,
@@ -115,21 +136,28 @@ export class SystemDatabase extends Construct {
         enableSuperuserAccess: false,
         // With one instance a disruption budget would block every node drain; with more, the
         // operator's budgets keep a primary and a standby up.
-        enablePDB: db.instances > 1,
+        enablePdb: db.instances > 1,
         postgresql: { parameters: parametersFor(db) },
         bootstrap: {
           initdb: {
             database: name,
             owner: name,
             dataChecksums: true,
-            postInitApplicationSQL: databaseBootstrapSql(system),
+            postInitApplicationSql: databaseBootstrapSql(system),
           },
         },
         storage: { size: db.storage, storageClass: db.storageClass },
-        resources: DATABASE_RESOURCES,
+        resources: {
+          requests: quantities(DATABASE_RESOURCES.requests, ClusterSpecResourcesRequests.fromString),
+          limits: quantities(DATABASE_RESOURCES.limits, ClusterSpecResourcesLimits.fromString),
+        },
         // The instance's scratch emptyDir, bounded like every other: its container gets the
         // namespace's default ephemeral-storage limit, and the scratch space may not outgrow it.
-        ephemeralVolumesSizeLimit: { temporaryData: env.defaults.resources.limits.ephemeralStorage },
+        ephemeralVolumesSizeLimit: {
+          temporaryData: ClusterSpecEphemeralVolumesSizeLimitTemporaryData.fromString(
+            env.defaults.resources.limits.ephemeralStorage,
+          ),
+        },
         seccompProfile: { type: 'RuntimeDefault' },
         affinity:
           db.instances > 1
@@ -152,7 +180,7 @@ export class SystemDatabase extends Construct {
           ? [
               {
                 name: BARMAN_CLOUD_PLUGIN,
-                isWALArchiver: true,
+                isWalArchiver: true,
                 parameters: { barmanObjectName: db.clusterName },
               },
             ]
@@ -160,16 +188,14 @@ export class SystemDatabase extends Construct {
       },
     });
     if (backup) {
-      new ApiObject(this, 'ObjectStore', {
-        apiVersion: BARMAN_CLOUD,
-        kind: 'ObjectStore',
+      new ObjectStore(this, 'ObjectStore', {
         metadata: { name: db.clusterName },
         spec: {
           configuration: {
             // One folder per namespace: two clusters must never archive into the same path,
             // and an ephemeral environment's cluster has the same name as its base's.
             destinationPath: `${backup.destinationPath.replace(/\/*$/, '')}/${system.namespace}`,
-            endpointURL: backup.endpointUrl,
+            endpointUrl: backup.endpointUrl,
             s3Credentials: {
               accessKeyId: { name: backup.credentialsSecret, key: BACKUP_CREDENTIAL_KEYS.accessKeyId },
               secretAccessKey: {
@@ -177,8 +203,8 @@ export class SystemDatabase extends Construct {
                 key: BACKUP_CREDENTIAL_KEYS.secretAccessKey,
               },
             },
-            wal: { compression: 'gzip' },
-            data: { compression: 'gzip' },
+            wal: { compression: ObjectStoreSpecConfigurationWalCompression.GZIP },
+            data: { compression: ObjectStoreSpecConfigurationDataCompression.GZIP },
           },
           retentionPolicy: `${backup.retentionDays}d`,
         },
@@ -186,39 +212,36 @@ export class SystemDatabase extends Construct {
     }
     if (db.extensions.length > 0) {
       // A Database resource manages extensions declaratively, also ones added after bootstrap.
-      new ApiObject(this, 'Database', {
-        apiVersion: CNPG,
-        kind: 'Database',
+      new Database(this, 'Database', {
         metadata: { name: db.clusterName },
         spec: {
           cluster: { name: db.clusterName },
           name,
           owner: name,
-          databaseReclaimPolicy: 'retain',
-          extensions: db.extensions.map((extension) => ({ name: extension, ensure: 'present' })),
+          databaseReclaimPolicy: DatabaseSpecDatabaseReclaimPolicy.RETAIN,
+          extensions: db.extensions.map((extension) => ({
+            name: extension,
+            ensure: DatabaseSpecExtensionsEnsure.PRESENT,
+          })),
         },
       });
     }
 
     if (backup) {
-      new ApiObject(this, 'ScheduledBackup', {
-        apiVersion: CNPG,
-        kind: 'ScheduledBackup',
+      new ScheduledBackup(this, 'ScheduledBackup', {
         metadata: { name: `${db.clusterName}-daily` },
         spec: {
           cluster: { name: db.clusterName },
           schedule: BACKUP_SCHEDULE,
-          method: 'plugin',
+          method: ScheduledBackupSpecMethod.PLUGIN,
           pluginConfiguration: { name: BARMAN_CLOUD_PLUGIN },
           immediate: true,
-          backupOwnerReference: 'self',
+          backupOwnerReference: ScheduledBackupSpecBackupOwnerReference.SELF,
         },
       });
     }
 
-    new ApiObject(this, 'PodMonitor', {
-      apiVersion: MONITORING,
-      kind: 'PodMonitor',
+    new PodMonitor(this, 'PodMonitor', {
       metadata: { name: db.clusterName },
       spec: {
         selector: { matchLabels: { [DATABASE_POD_LABEL]: db.clusterName, 'cnpg.io/podRole': 'instance' } },
@@ -228,18 +251,16 @@ export class SystemDatabase extends Construct {
 
     if (env.database.pooler) {
       const pooler = poolerName(db);
-      new ApiObject(this, 'Pooler', {
-        apiVersion: CNPG,
-        kind: 'Pooler',
+      new Pooler(this, 'Pooler', {
         metadata: { name: pooler },
         spec: {
           cluster: { name: db.clusterName },
-          type: 'rw',
+          type: PoolerSpecType.RW,
           instances: poolerInstances(db),
           // Transaction pooling: the point of the pooler is many application connections on few
           // server ones; applications keep no session state across transactions.
           pgbouncer: {
-            poolMode: 'transaction',
+            poolMode: PoolerSpecPgbouncerPoolMode.TRANSACTION,
             parameters: { max_client_conn: '1000', default_pool_size: '20' },
           },
           template: {
@@ -251,15 +272,41 @@ export class SystemDatabase extends Construct {
             // namespace's container defaults (sized for application pods) would apply, to its
             // `bootstrap-controller` init container too, which copies the instance manager in.
             spec: {
-              containers: [{ name: 'pgbouncer', resources: POOLER_RESOURCES }],
-              initContainers: [{ name: POOLER_INIT_CONTAINER, resources: POOLER_RESOURCES }],
+              containers: [
+                {
+                  name: 'pgbouncer',
+                  resources: {
+                    requests: quantities(
+                      POOLER_RESOURCES.requests,
+                      PoolerSpecTemplateSpecContainersResourcesRequests.fromString,
+                    ),
+                    limits: quantities(
+                      POOLER_RESOURCES.limits,
+                      PoolerSpecTemplateSpecContainersResourcesLimits.fromString,
+                    ),
+                  },
+                },
+              ],
+              initContainers: [
+                {
+                  name: POOLER_INIT_CONTAINER,
+                  resources: {
+                    requests: quantities(
+                      POOLER_RESOURCES.requests,
+                      PoolerSpecTemplateSpecInitContainersResourcesRequests.fromString,
+                    ),
+                    limits: quantities(
+                      POOLER_RESOURCES.limits,
+                      PoolerSpecTemplateSpecInitContainersResourcesLimits.fromString,
+                    ),
+                  },
+                },
+              ],
             },
           },
         },
       });
-      new ApiObject(this, 'PoolerPodMonitor', {
-        apiVersion: MONITORING,
-        kind: 'PodMonitor',
+      new PodMonitor(this, 'PoolerPodMonitor', {
         metadata: { name: pooler },
         spec: {
           selector: { matchLabels: { [POOLER_POD_LABEL]: pooler } },
@@ -271,25 +318,35 @@ export class SystemDatabase extends Construct {
 }
 
 /** The group roles of a system's database: read-only, and read-write on top of it. */
-function managedRoles(system: ResolvedSystem): Record<string, unknown>[] {
+function managedRoles(system: ResolvedSystem): ClusterSpecManagedRoles[] {
   const ro = groupRoleName(system, 'readonly');
   return [
     {
       name: ro,
-      ensure: 'present',
+      ensure: ClusterSpecManagedRolesEnsure.PRESENT,
       login: false,
       inherit: true,
       comment: 'read-only access, granted to Vault users',
     },
     {
       name: groupRoleName(system, 'readwrite'),
-      ensure: 'present',
+      ensure: ClusterSpecManagedRolesEnsure.PRESENT,
       login: false,
       inherit: true,
       inRoles: [ro],
       comment: 'read-write access, granted to Vault users',
     },
   ];
+}
+
+/** Resource amounts as the binding's int-or-string values (each field has its own generated class). */
+function quantities<T>(
+  amounts: Readonly<Record<string, string>>,
+  quantity: (amount: string) => T,
+): Record<string, T> {
+  return Object.fromEntries(
+    Object.entries(amounts).map(([resource, amount]) => [resource, quantity(amount)]),
+  );
 }
 
 function parametersFor(db: ResolvedDatabase): Record<string, string> {

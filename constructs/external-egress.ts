@@ -1,6 +1,15 @@
-import { ApiObject, type ApiObjectProps } from 'cdk8s';
 import { Construct } from 'constructs';
 import { compare, isCidr, type EgressProtocol, type ResolvedSystem } from '../model';
+import { TlsRoute } from './imports/gateway.networking.k8s.io';
+import {
+  ServiceEntry,
+  ServiceEntrySpecLocation,
+  ServiceEntrySpecResolution,
+  Sidecar,
+  SidecarSpecOutboundTrafficPolicyMode,
+  type ServiceEntryProps,
+} from './imports/networking.istio.io';
+import { EgressNetwork, EgressNetworkSpecTrafficPolicy, HttpRouteV1Beta3 } from './imports/policy.linkerd.io';
 
 export interface ExternalEgressProps {
   readonly system: ResolvedSystem;
@@ -14,6 +23,15 @@ interface Destination {
   readonly host: string;
   readonly ports: readonly { readonly port: number; readonly protocol: EgressProtocol }[];
 }
+
+/** The binding spells Istio's enum values with `_UNDERSCORE_` in their member names. */
+const OUTBOUND_TRAFFIC_POLICY: Record<
+  ResolvedSystem['environment']['mesh']['outboundTrafficPolicy'],
+  SidecarSpecOutboundTrafficPolicyMode
+> = {
+  REGISTRY_ONLY: SidecarSpecOutboundTrafficPolicyMode.REGISTRY_UNDERSCORE_ONLY,
+  ALLOW_ANY: SidecarSpecOutboundTrafficPolicyMode.ALLOW_UNDERSCORE_ANY,
+};
 
 const ISTIO_PROTOCOL: Record<EgressProtocol, string> = {
   https: 'HTTPS',
@@ -45,20 +63,21 @@ export class ExternalEgress extends Construct {
     const mesh = system.environment.mesh;
     const destinations = destinationsOf(system);
     if (mesh.provider === 'istio') {
-      new ApiObject(this, 'sidecar', {
-        apiVersion: 'networking.istio.io/v1',
-        kind: 'Sidecar',
+      new Sidecar(this, 'sidecar', {
         metadata: { name: 'default' },
-        spec: { outboundTrafficPolicy: { mode: mesh.outboundTrafficPolicy } },
+        spec: { outboundTrafficPolicy: { mode: OUTBOUND_TRAFFIC_POLICY[mesh.outboundTrafficPolicy] } },
       });
-      for (const d of destinations) new ApiObject(this, `entry-${d.host}`, serviceEntry(d));
+      for (const d of destinations) new ServiceEntry(this, `entry-${d.host}`, serviceEntry(d));
       return;
     }
-    new ApiObject(this, 'outside', {
-      apiVersion: 'policy.linkerd.io/v1alpha1',
-      kind: 'EgressNetwork',
+    new EgressNetwork(this, 'outside', {
       metadata: { name: OUTSIDE_NETWORK },
-      spec: { trafficPolicy: mesh.outboundTrafficPolicy === 'REGISTRY_ONLY' ? 'Deny' : 'Allow' },
+      spec: {
+        trafficPolicy:
+          mesh.outboundTrafficPolicy === 'REGISTRY_ONLY'
+            ? EgressNetworkSpecTrafficPolicy.DENY
+            : EgressNetworkSpecTrafficPolicy.ALLOW,
+      },
     });
     for (const d of destinations) {
       for (const { port, protocol } of d.ports) {
@@ -68,14 +87,10 @@ export class ExternalEgress extends Construct {
           parentRefs: [network],
           rules: [{ backendRefs: [network] }],
         };
-        const name = `${egressObjectName(d.host)}-${port}`;
-        new ApiObject(
-          this,
-          `route-${d.host}-${port}`,
-          protocol === 'http'
-            ? { apiVersion: 'policy.linkerd.io/v1beta3', kind: 'HTTPRoute', metadata: { name }, spec }
-            : { apiVersion: 'gateway.networking.k8s.io/v1', kind: 'TLSRoute', metadata: { name }, spec },
-        );
+        const props = { metadata: { name: `${egressObjectName(d.host)}-${port}` }, spec };
+        const id = `route-${d.host}-${port}`;
+        if (protocol === 'http') new HttpRouteV1Beta3(this, id, props);
+        else new TlsRoute(this, id, props);
       }
     }
   }
@@ -104,24 +119,23 @@ export function destinationsOf(system: ResolvedSystem): Destination[] {
     }));
 }
 
-function serviceEntry(d: Destination): ApiObjectProps {
+function serviceEntry(d: Destination): ServiceEntryProps {
   const block = isCidr(d.host);
   return {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'ServiceEntry',
     metadata: { name: egressObjectName(d.host) },
     spec: {
       // A block has no name; the entry needs one, and matches by the addresses alone.
       hosts: [block ? `${egressObjectName(d.host).replace(/\./g, '-')}.external` : d.host],
       ...(block ? { addresses: [d.host] } : {}),
       exportTo: ['.'],
-      location: 'MESH_EXTERNAL',
+      location: ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
       ports: d.ports.map(({ port, protocol }) => ({
         number: port,
         name: `${protocol}-${port}`,
         protocol: ISTIO_PROTOCOL[protocol],
       })),
-      resolution: block || d.host.startsWith('*.') ? 'NONE' : 'DNS',
+      resolution:
+        block || d.host.startsWith('*.') ? ServiceEntrySpecResolution.NONE : ServiceEntrySpecResolution.DNS,
     },
   };
 }

@@ -1,5 +1,10 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { KongPlugin } from './imports/configuration.konghq.com';
+import {
+  HttpRoute,
+  HttpRouteSpecRulesMatchesMethod,
+  HttpRouteSpecRulesMatchesPathType,
+} from './imports/gateway.networking.k8s.io';
 import { routeName as derivedRouteName, routeObjectNames } from '../model/derived-names';
 import type { ResolvedRoute, ResolvedService, ResolvedSystem } from '../model';
 import { PLATFORM } from './platform';
@@ -34,9 +39,7 @@ export class GatewayRoutes extends Construct {
     service.routes.forEach((route, i) => {
       const name = names[i];
       const plugins = this.plugins(name, route);
-      new ApiObject(this, name, {
-        apiVersion: 'gateway.networking.k8s.io/v1',
-        kind: 'HTTPRoute',
+      new HttpRoute(this, name, {
         metadata: {
           name,
           annotations: { 'konghq.com/plugins': plugins.join(','), 'konghq.com/strip-path': 'false' },
@@ -55,8 +58,8 @@ export class GatewayRoutes extends Construct {
           rules: [
             {
               matches: (route.methods ?? [undefined]).map((method) => ({
-                path: { type: 'PathPrefix', value: route.path },
-                ...(method ? { method } : {}),
+                path: { type: HttpRouteSpecRulesMatchesPathType.PATH_PREFIX, value: route.path },
+                ...(method ? { method: httpMethod(method) } : {}),
               })),
               backendRefs: [
                 { group: '', kind: 'Service', name: service.name, port: service.port, weight: 1 },
@@ -107,9 +110,7 @@ export class GatewayRoutes extends Construct {
     }
     return plugins.map(([suffix, plugin, config]) => {
       const name = `${routeName}-${suffix}`;
-      new ApiObject(this, name, {
-        apiVersion: 'configuration.konghq.com/v1',
-        kind: 'KongPlugin',
+      new KongPlugin(this, name, {
         metadata: { name },
         plugin,
         config,
@@ -117,6 +118,12 @@ export class GatewayRoutes extends Construct {
       return name;
     });
   }
+}
+
+function httpMethod(method: string): HttpRouteSpecRulesMatchesMethod {
+  const value = HttpRouteSpecRulesMatchesMethod[method as keyof typeof HttpRouteSpecRulesMatchesMethod];
+  if (value === undefined) throw new Error(`HTTP method "${method}" is not one Gateway API matches`);
+  return value;
 }
 
 /** `orders-v1-orders`: the service and the path, readable and stable. */

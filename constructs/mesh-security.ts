@@ -1,5 +1,9 @@
-import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import {
+  AuthorizationPolicy as LinkerdAuthorizationPolicy,
+  MeshTlsAuthentication,
+  ServerV1Beta3,
+} from './imports/policy.linkerd.io';
 import {
   AuthorizationPolicy,
   AuthorizationPolicySpecAction,
@@ -111,9 +115,7 @@ export class MeshSecurity extends Construct {
             ]
           : []),
       ];
-      new ApiObject(this, `${service.name}-server`, {
-        apiVersion: 'policy.linkerd.io/v1beta3',
-        kind: 'Server',
+      new ServerV1Beta3(this, `${service.name}-server`, {
         metadata: { name: service.name },
         spec: {
           podSelector: { matchLabels: selectorLabels(service.name) },
@@ -124,15 +126,11 @@ export class MeshSecurity extends Construct {
         },
       });
       if (identities.length === 0) continue;
-      new ApiObject(this, `${service.name}-callers`, {
-        apiVersion: 'policy.linkerd.io/v1alpha1',
-        kind: 'MeshTLSAuthentication',
+      new MeshTlsAuthentication(this, `${service.name}-callers`, {
         metadata: { name: `${service.name}-callers` },
         spec: { identities },
       });
-      new ApiObject(this, `${service.name}-allow`, {
-        apiVersion: 'policy.linkerd.io/v1alpha1',
-        kind: 'AuthorizationPolicy',
+      new LinkerdAuthorizationPolicy(this, `${service.name}-allow`, {
         metadata: { name: `${service.name}-allow` },
         spec: {
           targetRef: { group: 'policy.linkerd.io', kind: 'Server', name: service.name },

@@ -10,6 +10,11 @@ import {
   type ResolvedSystem,
 } from '../model';
 import { componentLabels, selectorLabels } from './labels';
+import {
+  ServiceEntry,
+  ServiceEntrySpecLocation,
+  ServiceEntrySpecResolution,
+} from './imports/networking.istio.io';
 import { meshProxyExtras } from './mesh-proxy';
 import { PLATFORM, PLATFORM_PORTS } from './platform';
 import {
@@ -210,16 +215,14 @@ export class OpaAuthorizer extends Construct {
       });
     }
 
-    new ApiObject(this, 'ServiceEntry', {
-      apiVersion: 'networking.istio.io/v1',
-      kind: 'ServiceEntry',
+    new ServiceEntry(this, 'ServiceEntry', {
       metadata: { name, labels },
       spec: {
         hosts: [PLATFORM.mesh.extAuthzHost],
         exportTo: ['.'],
-        location: 'MESH_INTERNAL',
+        location: ServiceEntrySpecLocation.MESH_UNDERSCORE_INTERNAL,
         ports: [{ number: OPA_AUTHORIZER.grpcPort, name: 'grpc', protocol: 'GRPC' }],
-        resolution: 'DNS',
+        resolution: ServiceEntrySpecResolution.DNS,
         endpoints: [{ address: `${name}.${system.namespace}.svc.cluster.local`, serviceAccount: name }],
       },
     });

@@ -1,10 +1,24 @@
-import { ApiObject, Chart, type ChartProps } from 'cdk8s';
+import { Chart, type ChartProps } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { MANAGED_BY, LABELS, PLATFORM_NAME, type Environment } from '../model';
 import { fillRecommendedLabels, SYSKIT_VERSION } from './recommended-labels';
 import { GatekeeperPolicies } from './gatekeeper-policies';
 import { IDENTITY_PROVIDER_CONSUMER } from './gateway-routes';
+import {
+  Certificate,
+  CertificateSpecPrivateKeyAlgorithm,
+  CertificateSpecPrivateKeyRotationPolicy,
+  ClusterIssuer,
+  type ClusterIssuerProps,
+} from './imports/cert-manager.io';
+import { KongConsumer } from './imports/configuration.konghq.com';
+import {
+  Gateway,
+  GatewayClass,
+  GatewaySpecListenersAllowedRoutesNamespacesFrom,
+  GatewaySpecListenersTlsMode,
+} from './imports/gateway.networking.k8s.io';
 import { PeerAuthentication, PeerAuthenticationSpecMtlsMode } from './imports/security.istio.io';
 import { PLATFORM, PLATFORM_NAMESPACES } from './platform';
 import type { PolicyRule } from '../policies/catalog';
@@ -67,18 +81,14 @@ export class PlatformChart extends Chart {
       });
     }
 
-    new ApiObject(this, 'gateway-class', {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'GatewayClass',
+    new GatewayClass(this, 'gateway-class', {
       // Kong's ingress controller 3.x reconciles only GatewayClasses marked unmanaged: it
       // configures the Kong the add-ons installed rather than provisioning one per Gateway.
       metadata: { name: env.cluster.gatewayClass, annotations: { [KONG_UNMANAGED_GATEWAY_CLASS]: 'true' } },
       spec: { controllerName: 'konghq.com/kic-gateway-controller', description: 'Kong, managed by syskit' },
     });
 
-    new ApiObject(this, 'gateway', {
-      apiVersion: 'gateway.networking.k8s.io/v1',
-      kind: 'Gateway',
+    new Gateway(this, 'gateway', {
       metadata: { name: gw.name, namespace: gw.namespace },
       spec: {
         gatewayClassName: env.cluster.gatewayClass,
@@ -92,13 +102,13 @@ export class PlatformChart extends Chart {
             port: 443,
             hostname: `*.${env.domain}`,
             tls: {
-              mode: 'Terminate',
+              mode: GatewaySpecListenersTlsMode.TERMINATE,
               certificateRefs: [{ group: '', kind: 'Secret', name: gw.certificateSecret }],
             },
             // Only system namespaces may attach routes; the platform's own namespaces may not.
             allowedRoutes: {
               namespaces: {
-                from: 'Selector',
+                from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SELECTOR,
                 selector: { matchExpressions: [{ key: LABELS.system, operator: 'Exists' }] },
               },
               kinds: [{ group: 'gateway.networking.k8s.io', kind: 'HTTPRoute' }],
@@ -111,16 +121,14 @@ export class PlatformChart extends Chart {
             protocol: 'HTTP',
             port: 80,
             hostname: `*.${env.domain}`,
-            allowedRoutes: { namespaces: { from: 'Same' } },
+            allowedRoutes: { namespaces: { from: GatewaySpecListenersAllowedRoutesNamespacesFrom.SAME } },
           },
         ],
       },
     });
 
-    new ApiObject(this, 'issuer', clusterIssuer(env));
-    new ApiObject(this, 'certificate', {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
+    new ClusterIssuer(this, 'issuer', clusterIssuer(env));
+    new Certificate(this, 'certificate', {
       metadata: { name: 'gateway', namespace: gw.namespace },
       spec: {
         secretName: gw.certificateSecret,
@@ -129,7 +137,11 @@ export class PlatformChart extends Chart {
         // credentials per cloud. A self-signed issuer can sign the wildcard, which also covers
         // the hostnames of ephemeral environments derived from this one.
         dnsNames: [...(selfSigned(env) ? [`*.${env.domain}`] : []), ...props.hostnames],
-        privateKey: { algorithm: 'ECDSA', size: 256, rotationPolicy: 'Always' },
+        privateKey: {
+          algorithm: CertificateSpecPrivateKeyAlgorithm.ECDSA,
+          size: 256,
+          rotationPolicy: CertificateSpecPrivateKeyRotationPolicy.ALWAYS,
+        },
       },
     });
 
@@ -146,9 +158,7 @@ export class PlatformChart extends Chart {
         },
         stringData: { key: idp.issuer, algorithm: 'RS256', rsa_public_key: idp.publicKey },
       });
-      new ApiObject(this, 'idp-consumer', {
-        apiVersion: 'configuration.konghq.com/v1',
-        kind: 'KongConsumer',
+      new KongConsumer(this, 'idp-consumer', {
         metadata: {
           name: IDENTITY_PROVIDER_CONSUMER,
           namespace: gw.namespace,
@@ -172,15 +182,11 @@ export class PlatformChart extends Chart {
 }
 
 /** Self-signed in development; Let's Encrypt through the gateway's HTTP-01 challenge elsewhere. */
-function clusterIssuer(env: Environment) {
+function clusterIssuer(env: Environment): ClusterIssuerProps {
   const metadata = { name: env.tlsIssuer };
-  if (selfSigned(env)) {
-    return { apiVersion: 'cert-manager.io/v1', kind: 'ClusterIssuer', metadata, spec: { selfSigned: {} } };
-  }
+  if (selfSigned(env)) return { metadata, spec: { selfSigned: {} } };
   const staging = env.tlsIssuer.includes('staging');
   return {
-    apiVersion: 'cert-manager.io/v1',
-    kind: 'ClusterIssuer',
     metadata,
     spec: {
       acme: {
@@ -192,7 +198,7 @@ function clusterIssuer(env: Environment) {
         solvers: [
           {
             http01: {
-              gatewayHTTPRoute: {
+              gatewayHttpRoute: {
                 parentRefs: [
                   {
                     group: 'gateway.networking.k8s.io',

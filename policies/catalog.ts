@@ -371,11 +371,19 @@ export function constraintFor(rule: PolicyRule, env: PolicyEnvironment): Record<
   };
 }
 
+/** Gatekeeper's `config.gatekeeper.sh/v1alpha1` Config, as far as syskit writes it. */
+export interface GatekeeperConfig {
+  apiVersion: 'config.gatekeeper.sh/v1alpha1';
+  kind: 'Config';
+  metadata: { name: string; namespace: string };
+  spec: { sync: { syncOnly: SyncedKind[] } };
+}
+
 /**
  * Gatekeeper's Config, syncing into `data.inventory` what the referential rules read. Namespaces are
  * always synced: Gatekeeper resolves `namespaceSelector` against them.
  */
-export function gatekeeperConfig(rules: PolicyRule[] = loadPolicies()): Record<string, unknown> {
+export function gatekeeperConfig(rules: PolicyRule[] = loadPolicies()): GatekeeperConfig {
   const kinds = new Map<string, SyncedKind>();
   for (const k of [{ group: '', version: 'v1', kind: 'Namespace' }, ...rules.flatMap((r) => r.reads)]) {
     kinds.set(`${k.group}/${k.version}/${k.kind}`, k);

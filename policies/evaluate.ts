@@ -19,7 +19,6 @@ import {
   loadPolicies,
   type PolicyEnvironment,
   type PolicyRule,
-  type SyncedKind,
 } from './catalog';
 
 /** One object that breaks one rule. */
@@ -64,7 +63,7 @@ export async function evaluate(
       parameters: rule.parameters(env) ?? {},
       referential: rule.reads.length > 0,
     })),
-    synced: (gatekeeperConfig(rules).spec as { sync: { syncOnly: SyncedKind[] } }).sync.syncOnly,
+    synced: gatekeeperConfig(rules).spec.sync.syncOnly,
   };
   const opa = opts.opaPath ?? (await pinnedOpa());
   const found = await runDriver(opa, regoFiles(policiesDir, rules), input);

@@ -254,3 +254,21 @@ export function barmanCloudCrdsDir(): string {
   if (!fs.existsSync(dir)) throw new Error(`${spec} has no config/crd/bases`);
   return dir;
 }
+
+/**
+ * Where cdk8s.yaml finds the Barman Cloud plugin's CRD for `cdk8s import`: a copy out of the Go
+ * module cache (whose place differs per machine) at a path relative to the repository root, in the
+ * repository's ignored state folder. `npm run import-crds` and the bindings test fill it first.
+ */
+export const STAGED_BARMAN_CLOUD_CRD = path.join('.syskit', 'crds', 'barmancloud.cnpg.io_objectstores.yaml');
+
+/** Copies the Barman Cloud plugin's CRD to `STAGED_BARMAN_CLOUD_CRD`; returns its absolute path. */
+export function stageBarmanCloudCrd(): string {
+  const source = path.join(barmanCloudCrdsDir(), path.basename(STAGED_BARMAN_CLOUD_CRD));
+  const target = path.join(repoRoot(), STAGED_BARMAN_CLOUD_CRD);
+  fs.mkdirSync(path.dirname(target), { recursive: true });
+  const tmp = `${target}.tmp-${process.pid}`;
+  fs.copyFileSync(source, tmp);
+  fs.renameSync(tmp, target);
+  return target;
+}

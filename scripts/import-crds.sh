@@ -4,7 +4,23 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-KEEP=(kafka.strimzi.io monitoring.coreos.com security.istio.io)
+KEEP=(
+  barmancloud.cnpg.io
+  cert-manager.io
+  config.gatekeeper.sh
+  configuration.konghq.com
+  gateway.networking.k8s.io
+  kafka.strimzi.io
+  monitoring.coreos.com
+  networking.istio.io
+  policy.linkerd.io
+  postgresql.cnpg.io
+  security.istio.io
+  templates.gatekeeper.sh
+)
+
+# The Barman Cloud plugin's CRD comes from its Go module (scripts/crds.ts); cdk8s.yaml names a copy.
+node bin/run-ts.js scripts/stage-crds.ts >&2
 
 rm -rf constructs/imports
 npx cdk8s import --no-check-upgrade --language typescript >&2

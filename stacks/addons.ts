@@ -1,6 +1,11 @@
 import * as k8s from '@pulumi/kubernetes';
 import * as pulumi from '@pulumi/pulumi';
 import type { Environment } from '../model';
+import {
+  ServiceEntry,
+  ServiceEntrySpecLocation,
+  ServiceEntrySpecResolution,
+} from '../constructs/imports/networking.istio.io';
 import { ISTIO_SCRAPE_CERTS_DIR } from '../constructs/observability';
 import { PLATFORM, PLATFORM_PORTS } from '../constructs/platform';
 
@@ -230,18 +235,16 @@ function prometheusIstioCertificates(): Record<string, unknown> {
  * namespace and visible there only. It has no endpoints: no check is ever sent to it.
  */
 export function extAuthzHostEntry(): Record<string, unknown> {
-  return {
-    apiVersion: 'networking.istio.io/v1',
-    kind: 'ServiceEntry',
+  return ServiceEntry.manifest({
     metadata: { name: 'opa-authz', namespace: PLATFORM.mesh.istioNamespace },
     spec: {
       hosts: [PLATFORM.mesh.extAuthzHost],
       exportTo: ['.'],
-      location: 'MESH_INTERNAL',
+      location: ServiceEntrySpecLocation.MESH_UNDERSCORE_INTERNAL,
       ports: [{ number: PLATFORM_PORTS.opaExtAuthz, name: 'grpc', protocol: 'GRPC' }],
-      resolution: 'NONE',
+      resolution: ServiceEntrySpecResolution.NONE,
     },
-  };
+  });
 }
 
 /** The order add-ons install in: CRD owners and the mesh before what depends on them. */

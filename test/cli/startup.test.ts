@@ -55,6 +55,10 @@ function loaded(modules: readonly string[]): Set<string> {
   return names;
 }
 
+/** A module of the generated CRD bindings (constructs/imports/, megabytes of code), built or not. */
+const isBinding = (file: string): boolean =>
+  file.includes(`${path.sep}constructs${path.sep}imports${path.sep}`);
+
 const HEAVY = ['cdk8s', 'cdk8s-plus-28', 'constructs', 'zod', 'yaml', '@pulumi/pulumi', '@pulumi/kubernetes'];
 
 beforeAll(() => {
@@ -76,9 +80,11 @@ describe.each<Mode>(['build', 'sources'])('the CLI run from the %s', (mode) => {
     return section.split('\n').map((line) => line.trim().split(/\s+/)[0]);
   };
 
-  it('prints help without loading cdk8s, zod, yaml or Pulumi', () => {
-    const names = loaded(cli(mode, '--help').modules);
+  it('prints help without loading cdk8s, zod, yaml, Pulumi or the CRD bindings', () => {
+    const { modules } = cli(mode, '--help');
+    const names = loaded(modules);
     for (const heavy of HEAVY) expect({ heavy, loaded: names.has(heavy) }).toEqual({ heavy, loaded: false });
+    expect(modules.filter(isBinding)).toEqual([]);
   });
 
   it("prints every command's help without loading cdk8s, zod, yaml or Pulumi", () => {
@@ -91,6 +97,7 @@ describe.each<Mode>(['build', 'sources'])('the CLI run from the %s', (mode) => {
       const names = loaded(run.modules);
       for (const heavy of HEAVY)
         expect({ command, heavy, loaded: names.has(heavy) }).toEqual({ command, heavy, loaded: false });
+      expect({ command, bindings: run.modules.filter(isBinding) }).toEqual({ command, bindings: [] });
     }
   }, 120_000);
 

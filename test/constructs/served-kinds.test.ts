@@ -1,14 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import commerce from '../../charts/commerce';
-import fulfillment from '../../charts/fulfillment';
-import identity from '../../charts/identity';
-import { environments } from '../../environments';
-import { deriveEphemeral } from '../../environments/ephemeral';
-import { parseFleet } from '../../model';
 import { barmanCloudCrdsDir, crdsDir } from '../../scripts/crds';
+import { extAuthzHostEntry } from '../../stacks/addons';
 import { renderEnvironment } from '../../synth/engine';
+import { everyMeshFleets } from './every-mesh-fleet';
 
 /** The API groups Kubernetes itself serves, at the versions syskit writes. */
 const BUILT_IN = new Set([
@@ -37,19 +33,18 @@ function served(dir: string): Set<string> {
 
 describe('every kind syskit writes', () => {
   it('is built into Kubernetes, served by a pinned CRD, or a constraint kind of a template it writes', async () => {
-    const fleet = parseFleet(
-      [commerce, fulfillment, identity],
-      [
-        ...environments,
-        deriveEphemeral(environments[0], { name: 'pr-1', createdAt: new Date('2026-11-01T00:00:00Z') }),
-      ],
-    );
     const crds = new Set([...served(await crdsDir()), ...served(barmanCloudCrdsDir())]);
-    const objects = fleet.environments.flatMap((env) =>
-      renderEnvironment(fleet, env, fleet.systems).flatMap((f) =>
-        parseAllDocuments(f.content).map((d) => d.toJSON() as any),
+    const objects = [
+      ...everyMeshFleets().flatMap((fleet) =>
+        fleet.environments.flatMap((env) =>
+          renderEnvironment(fleet, env, fleet.systems).flatMap((f) =>
+            parseAllDocuments(f.content).map((d) => d.toJSON() as any),
+          ),
+        ),
       ),
-    );
+      // The one custom resource the add-ons stack writes itself.
+      extAuthzHostEntry() as any,
+    ];
     const constraintKinds = new Set(
       objects
         .filter((o) => o.kind === 'ConstraintTemplate')
@@ -62,13 +57,19 @@ describe('every kind syskit writes', () => {
     expect(unserved).toEqual([]);
     // The check sees the custom kinds it is about.
     for (const kind of [
-      'HTTPRoute',
-      'KongPlugin',
-      'AuthorizationPolicy',
-      'Cluster',
-      'ObjectStore',
-      'KafkaUser',
+      'gateway.networking.k8s.io/v1 HTTPRoute',
+      'configuration.konghq.com/v1 KongPlugin',
+      'security.istio.io/v1 AuthorizationPolicy',
+      'networking.istio.io/v1 ServiceEntry',
+      'postgresql.cnpg.io/v1 Cluster',
+      'barmancloud.cnpg.io/v1 ObjectStore',
+      'kafka.strimzi.io/v1 KafkaUser',
+      'policy.linkerd.io/v1beta3 Server',
+      'policy.linkerd.io/v1beta3 HTTPRoute',
+      'policy.linkerd.io/v1alpha1 EgressNetwork',
+      'gateway.networking.k8s.io/v1 TLSRoute',
+      'templates.gatekeeper.sh/v1 ConstraintTemplate',
     ])
-      expect([...written].some((k) => k.endsWith(` ${kind}`))).toBe(true);
+      expect({ kind, written: written.has(kind) }).toEqual({ kind, written: true });
   }, 300_000);
 });

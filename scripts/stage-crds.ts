@@ -1,0 +1,4 @@
+/** Puts the CRDs that cdk8s.yaml lists outside `../shared/crds` where it expects them. */
+import { stageBarmanCloudCrd } from './crds';
+
+process.stdout.write(`${stageBarmanCloudCrd()}\n`);
