@@ -86,7 +86,7 @@ export async function stackOptions(
     log: (line) => io.err(`syskit: ${line}`),
   };
   if (values['install-crds'] !== true) return options;
-  const { crdsDir } = await import('../scripts/crds');
+  const { crdsDir } = await import('../tools/upstream-crds');
   return { ...options, crdsDir: await crdsDir() };
 }
 

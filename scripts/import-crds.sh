@@ -19,7 +19,7 @@ KEEP=(
   templates.gatekeeper.sh
 )
 
-# The Barman Cloud plugin's CRD comes from its Go module (scripts/crds.ts); cdk8s.yaml names a copy.
+# The Barman Cloud plugin's CRD comes from its Go module (tools/upstream-crds.ts); cdk8s.yaml names a copy.
 node bin/run-ts.js scripts/stage-crds.ts >&2
 
 rm -rf constructs/imports

@@ -3,7 +3,7 @@ import fulfillment from '../../charts/fulfillment';
 import identity from '../../charts/identity';
 import { environments } from '../../environments';
 import { parseFleet, resolve } from '../../model';
-import { BARMAN_CLOUD_MODULE, barmanCloudCrdsDir, crdsDir } from '../../scripts/crds';
+import { BARMAN_CLOUD_MODULE, barmanCloudCrdsDir, crdsDir } from '../../tools/upstream-crds';
 import { BARMAN_CLOUD_PLUGIN_RELEASE } from '../../stacks/addons';
 import { CrdSchemas } from './crd-schema';
 import { chartObjects } from './system-objects';

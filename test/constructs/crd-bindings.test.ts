@@ -8,7 +8,7 @@ import { parse } from 'yaml';
 import { PlatformChart } from '../../constructs/platform-chart';
 import { SystemChart } from '../../constructs/system-chart';
 import { resolve } from '../../model';
-import { stageBarmanCloudCrd } from '../../scripts/crds';
+import { stageBarmanCloudCrd } from '../../tools/upstream-crds';
 import { everyMeshFleets } from './every-mesh-fleet';
 
 const ROOT = path.resolve(__dirname, '../..');

@@ -3,7 +3,7 @@ import fulfillment from '../../charts/fulfillment';
 import identity from '../../charts/identity';
 import { environments } from '../../environments';
 import { parseFleet, resolve } from '../../model';
-import { crdsDir } from '../../scripts/crds';
+import { crdsDir } from '../../tools/upstream-crds';
 import { CrdSchemas } from './crd-schema';
 import { chartObjects, ephemeral } from './system-objects';
 

@@ -4,7 +4,7 @@ import fulfillment from '../../charts/fulfillment';
 import identity from '../../charts/identity';
 import { dev, prod } from '../../environments';
 import { parseFleet, ValidationError, type EnvironmentInput, type SystemInput } from '../../model';
-import { crdsDir } from '../../scripts/crds';
+import { crdsDir } from '../../tools/upstream-crds';
 import { loadDeclarations } from '../../synth/load';
 import { CrdSchemas } from './crd-schema';
 import { chartObjects, find, ofKind, resolveIn } from './system-objects';

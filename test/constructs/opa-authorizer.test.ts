@@ -7,7 +7,7 @@ import { OpaAuthorizer } from '../../constructs/opa-authorizer';
 import dev from '../../environments/dev';
 import prod from '../../environments/prod';
 import { parseFleet, type EnvironmentInput, type SystemInput } from '../../model';
-import { crdsDir } from '../../scripts/crds';
+import { crdsDir } from '../../tools/upstream-crds';
 import { addonValues, extAuthzHostEntry } from '../../stacks/addons';
 import { testChart } from '../cdk8s';
 import { accounts, shop } from '../fixtures/fleet';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { barmanCloudCrdsDir, crdsDir } from '../../scripts/crds';
+import { barmanCloudCrdsDir, crdsDir } from '../../tools/upstream-crds';
 import { extAuthzHostEntry } from '../../stacks/addons';
 import { renderEnvironment } from '../../synth/engine';
 import { everyMeshFleets } from './every-mesh-fleet';

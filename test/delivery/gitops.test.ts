@@ -8,7 +8,7 @@ import { gitOpsFiles } from '../../delivery/gitops-layout';
 import type { GitOpsOptions } from '../../delivery/options';
 import { parseObjects } from '../../delivery/units';
 import { parseFleet, type Environment } from '../../model';
-import { crdsDir } from '../../scripts/crds';
+import { crdsDir } from '../../tools/upstream-crds';
 import { renderEnvironment } from '../../synth/engine';
 import { CrdSchemas } from '../constructs/crd-schema';
 

@@ -1,7 +1,7 @@
 import { environments } from '../../environments';
 import type { Cluster } from '../../cluster';
 import { istiodReleaseValues } from '../../stacks/addons';
-import { barmanCloudCrdsDir } from '../../scripts/crds';
+import { barmanCloudCrdsDir } from '../../tools/upstream-crds';
 import { installCrds, kubectl, SETUP_TIMEOUT_MS, TEARDOWN_TIMEOUT_MS, waitFor } from './helpers';
 import { installConstraintCrds, objectId, renderedEnvironment, startTestCluster } from './platform';
 

@@ -7,7 +7,7 @@ import { parseFleet } from '../../model';
 import { loadDeclarations } from '../../synth/load';
 import { synthesize } from '../../synth/synthesize';
 import { writeOutput, PLATFORM_FILE } from '../../synth/engine';
-import { barmanCloudCrdsDir } from '../../scripts/crds';
+import { barmanCloudCrdsDir } from '../../tools/upstream-crds';
 import { podTemplates } from '../pod-templates';
 import { constraintCrds } from './constraint-crds';
 import {

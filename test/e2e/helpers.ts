@@ -12,7 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import { startControlPlane, type ControlPlane } from '../../cluster';
-import { crdsDir } from '../../scripts/crds';
+import { crdsDir } from '../../tools/upstream-crds';
 
 export type { ControlPlane };
 

@@ -11,7 +11,7 @@ import { KONG_UNMANAGED_GATEWAY_CLASS, PlatformChart } from '../../constructs/pl
 import { KONG_SERVICE_UPSTREAM } from '../../constructs/service-workload';
 import { BARMAN_CLOUD_PLUGIN_RELEASE, GATEWAY_API, PlatformAddons, addonValues } from '../../stacks/addons';
 import { parseFleet, resolve } from '../../model';
-import { crdsDir } from '../../scripts/crds';
+import { crdsDir } from '../../tools/upstream-crds';
 import { testApp } from '../cdk8s';
 import { chartObjects } from '../constructs/system-objects';
 

@@ -173,7 +173,7 @@ export const UPSTREAM_CRDS: readonly UpstreamCrdFile[] = [
   },
 ];
 
-/** The repository root (this file lives in `<root>/scripts/`, or in `<root>/build/scripts/` compiled). */
+/** The repository root, where a relative `SYSKIT_CRDS_DIR` starts. */
 export const repoRoot = (): string => REPOSITORY_ROOT;
 
 /** The local CRDs folder if there is one (`$SYSKIT_CRDS_DIR` or `../shared/crds`), else undefined. */
