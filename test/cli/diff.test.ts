@@ -162,3 +162,69 @@ describe('syskit diff against a git commit', () => {
     expect(previous.err).toContain('--fail-on expects info, low, medium, high, got "critical"');
   }, 120_000);
 });
+
+describe('syskit diff with declarations that import beyond their folders', () => {
+  let repo: string;
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+
+  beforeAll(() => {
+    repo = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-diff-imports-'));
+    for (const dir of ['charts', 'environments', 'model', 'policies/authz'])
+      fs.cpSync(path.join(ROOT, dir), path.join(repo, dir), { recursive: true });
+    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(repo, 'package.json'));
+    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
+    fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
+    // The sign-up route takes its authentication from a module outside charts/ and model/.
+    fs.mkdirSync(path.join(repo, 'shared'));
+    fs.writeFileSync(path.join(repo, 'shared/exposure.ts'), "export const SIGNUP_AUTH = 'none' as const;\n");
+    const chart = path.join(repo, 'charts/identity.ts');
+    const text = fs.readFileSync(chart, 'utf8');
+    expect(text).toContain("auth: 'none',");
+    fs.writeFileSync(
+      chart,
+      `import { SIGNUP_AUTH } from '../shared/exposure';\n${text.replace("auth: 'none',", 'auth: SIGNUP_AUTH,')}`,
+    );
+    git('init', '-q', '-b', 'main');
+    git('add', '.');
+    git('-c', 'user.name=test', '-c', 'user.email=test@acme.example', 'commit', '-q', '-m', 'base');
+    fs.writeFileSync(path.join(repo, 'shared/exposure.ts'), "export const SIGNUP_AUTH = 'jwt' as const;\n");
+  });
+  afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+  it('reads the base with what its declarations import, and reports the change that came through it', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        'diff',
+        '--systems',
+        'charts',
+        '--environments',
+        'environments',
+        '--env',
+        'dev',
+        '--format',
+        'json',
+      ],
+      { cwd: repo, encoding: 'utf8' },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as {
+      environments: {
+        systems: { name: string; changes: unknown[] }[];
+      }[];
+    };
+    const identity = report.environments[0].systems.find((s) => s.name === 'identity');
+    expect(identity?.changes).toEqual([
+      {
+        kind: 'route.auth',
+        category: 'security',
+        subject: 'identity/accounts api/v1/signup',
+        before: 'none',
+        after: 'jwt',
+        risk: 'low',
+      },
+    ]);
+  }, 120_000);
+});
