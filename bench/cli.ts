@@ -99,6 +99,7 @@ const median = (values: number[]) => {
 
 export function runCliBench(rounds: number, log: (line: string) => void): CliRow[] {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-cli-bench-out-'));
+  const examples = changedExamples();
   const help = execFileSync(process.execPath, [syskit, '--help'], { cwd: root, encoding: 'utf8' });
   const names = help
     .split('Commands:\n')[1]
@@ -142,7 +143,7 @@ export function runCliBench(rounds: number, log: (line: string) => void): CliRow
     {
       name: 'syskit diff, 5 changes (14 renders)',
       argv: node(syskit, 'diff', '--systems', 'charts', '--environments', 'environments'),
-      cwd: changedExamples(out),
+      cwd: examples,
       statuses: [1],
       wallTargetMs: 2000,
     },
@@ -165,6 +166,7 @@ export function runCliBench(rounds: number, log: (line: string) => void): CliRow
     }
   }
   fs.rmSync(out, { recursive: true, force: true });
+  fs.rmSync(examples, { recursive: true, force: true });
   const cpu = (name: string) => median(samples.get(name)!.cpuMs);
   const nodeMs = cpu('node -e 0');
   const floorMs = cpu('node: load cdk8s-plus-28, yaml, zod');
@@ -219,14 +221,14 @@ export function cliTable(rows: readonly CliRow[]): string {
 }
 
 /**
- * A git repository of the example systems and environments under `parent`, committed, then
+ * A temporary git repository of the example systems and environments, committed, then
  * changed in its work tree as a pull request might: a new call, a route made public with a new
  * secret, database access raised to readwrite (commerce, in every environment) and a policy rule
  * set to warn in prod (every system there). `syskit diff` renders 14 (system, environment) pairs
  * on each side for it.
  */
-function changedExamples(parent: string): string {
-  const repo = fs.mkdtempSync(path.join(parent, 'examples-'));
+function changedExamples(): string {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-cli-bench-examples-'));
   for (const dir of ['charts', 'environments', 'model', 'policies/authz'])
     fs.cpSync(path.join(root, dir), path.join(repo, dir), { recursive: true });
   fs.copyFileSync(path.join(root, 'package.json'), path.join(repo, 'package.json'));
