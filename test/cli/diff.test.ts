@@ -11,6 +11,7 @@ function exampleRepository(prefix: string, before?: (repo: string) => void): str
   const repo = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
   for (const dir of ['charts', 'environments', 'model', 'policies/authz'])
     fs.cpSync(path.join(ROOT, dir), path.join(repo, dir), { recursive: true });
+  // A monorepo has its package.json at the root; the model finds the repository by it.
   fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(repo, 'package.json'));
   fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
   fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
@@ -45,16 +46,7 @@ describe('syskit diff against a git commit', () => {
   };
 
   beforeAll(() => {
-    repo = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-diff-'));
-    for (const dir of ['charts', 'environments', 'model', 'policies/authz'])
-      fs.cpSync(path.join(ROOT, dir), path.join(repo, dir), { recursive: true });
-    // A monorepo has its package.json at the root; the model finds the repository by it.
-    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(repo, 'package.json'));
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
-    fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('-c', 'user.name=test', '-c', 'user.email=test@acme.example', 'commit', '-q', '-m', 'base');
+    repo = exampleRepository('syskit-diff-');
 
     edit(
       'charts/commerce.ts',
