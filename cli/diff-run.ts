@@ -1,3 +1,5 @@
+import * as fs from 'node:fs';
+import { registerRepositoryCopy } from '../synth/typescript-declarations';
 import { parseFleet, resolve, ValidationError, type Environment, type Fleet } from '../model';
 import { policyRuleNames } from '../policies/catalog';
 import { compareEnvironment, type EnvironmentDelta, type EnvironmentSide } from '../review/fleet-diff';
@@ -6,11 +8,16 @@ import { compareObjects, type ObjectDiff } from '../review/objects';
 import { PLATFORM, shouldFail, systemReport, type DiffReport, type SystemReport } from '../review/report';
 import { isRisk, RISKS, type Risk } from '../review/risk';
 import { formatText } from '../review/text-report';
-import { plan } from '../synth/engine';
+import { plan } from '../synth/plan';
 import { UsageError } from '../synth/errors';
-import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, loadDeclarations } from '../synth/load';
-import { renderPlatformObjects, renderSystemObjects } from '../synth/render';
-import { baseDirectory, checkoutRef, type DeclarationPaths } from './base-declarations';
+import { DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS, DeclarationLoadError, loadDeclarations } from '../synth/load';
+import {
+  baseDirectory,
+  checkoutRef,
+  repositoryOf,
+  type BaseCheckout,
+  type DeclarationPaths,
+} from './base-declarations';
 import { EXIT, type Io } from './io';
 import { parse } from './options';
 
@@ -60,12 +67,21 @@ export async function runDiff(args: string[], io: Io): Promise<number> {
     systems: values.systems ?? DEFAULT_SYSTEMS,
     environments: values.environments ?? DEFAULT_ENVIRONMENTS,
   };
-  // With --against-env both environments come from one reading of the working copy.
-  const head = readSide(
-    'working copy',
-    headPaths,
-    against === undefined ? values.env : [...values.env!, against],
-  );
+  // With --against-env both environments come from one reading of the working copy. Declarations
+  // kept in another repository beside a copy of the model load the copy as the compiled toolkit
+  // where it is byte-identical, as the base's do.
+  const headRepository = repositoryOf(headPaths.systems);
+  const unregister = headRepository ? registerRepositoryCopy(fs.realpathSync(headRepository)) : undefined;
+  let head: Side;
+  try {
+    head = readSide(
+      'working copy',
+      headPaths,
+      against === undefined ? values.env : [...values.env!, against],
+    );
+  } finally {
+    unregister?.();
+  }
   const policyRules = policyRuleNames();
 
   let pairs: { name: string; before?: EnvironmentSide; after?: EnvironmentSide }[];
@@ -98,15 +114,18 @@ export async function runDiff(args: string[], io: Io): Promise<number> {
     });
   }
 
+  const deltas = pairs.map(({ name, before, after }) => compareEnvironment(name, before, after, policyRules));
+  // Rendering loads cdk8s and the constructs: only when some system's inputs changed.
+  const rendersSomething = deltas.some(
+    (d) => d.platform.inputsChanged || d.systems.some((s) => s.inputsChanged),
+  );
+  const renderer = rendersSomething ? await import('../synth/render') : undefined;
   const report: DiffReport = {
     base: baseLabel,
     head: against !== undefined ? values.env![0] : head.label,
-    environments: pairs.map(({ name, before, after }) => ({
+    environments: pairs.map(({ name }, i) => ({
       name,
-      systems: reportEnvironment(
-        compareEnvironment(name, before, after, policyRules),
-        values.objects ?? false,
-      ),
+      systems: reportEnvironment(deltas[i], values.objects ?? false, renderer),
     })),
   };
   io.out(
@@ -120,9 +139,17 @@ export async function runDiff(args: string[], io: Io): Promise<number> {
 }
 
 /** Renders, on both sides, only what the model says may differ, then compares the objects. */
-function reportEnvironment(delta: EnvironmentDelta, patches: boolean): SystemReport[] {
+function reportEnvironment(
+  delta: EnvironmentDelta,
+  patches: boolean,
+  renderer: typeof import('../synth/render') | undefined,
+): SystemReport[] {
   const reports: (SystemReport | undefined)[] = [];
   const { platform } = delta;
+  const { renderPlatformObjects, renderSystemObjects } = renderer ?? {
+    renderPlatformObjects: unrendered,
+    renderSystemObjects: unrendered,
+  };
   const platformObjects = (p: typeof platform.before) =>
     p ? renderPlatformObjects(p.environment, p.hostnames) : [];
   reports.push(
@@ -149,6 +176,10 @@ function reportEnvironment(delta: EnvironmentDelta, patches: boolean): SystemRep
   return reports.filter((r): r is SystemReport => r !== undefined);
 }
 
+function unrendered(): never {
+  throw new Error("rendering was not loaded: no system's inputs changed");
+}
+
 function resolveSide(fleet: Fleet, environment: Environment): EnvironmentSide {
   return { environment, systems: fleet.systems.map((s) => resolve(s, environment, fleet)) };
 }
@@ -169,20 +200,38 @@ function readSide(label: string, paths: DeclarationPaths, envs?: readonly string
  * the working copy, so the base is read whole and picked from by name.
  */
 function readBase(ref: string, baseDir: string | undefined, head: DeclarationPaths): Side {
-  const checkout = baseDir !== undefined ? undefined : checkoutRef(ref, head);
-  const paths = checkout?.paths ?? baseDirectory(baseDir!, head);
   const label = baseDir ?? ref;
   try {
-    const fleet = parseFleet(loadDeclarations(paths.systems), loadDeclarations(paths.environments), {
-      root: paths.root,
-      policyRules: policyRuleNames(),
-    });
-    return { label, fleet, environments: fleet.environments };
+    if (baseDir !== undefined)
+      return withCheckout(baseDirectory(baseDir, head), (paths) => parseBase(paths, label));
+    try {
+      return withCheckout(checkoutRef(ref, head), (paths) => parseBase(paths, label));
+    } catch (error) {
+      // A declaration importing more of the tree than its folders and the model: read it all.
+      if (!(error instanceof DeclarationLoadError) || !error.causes.some(isMissingModule)) throw error;
+      return withCheckout(checkoutRef(ref, head, true), (paths) => parseBase(paths, label));
+    }
   } catch (error) {
     if (error instanceof ValidationError)
       throw new ValidationError(error.issues.map((i) => ({ ...i, path: `${label}: ${i.path}` })));
     throw error;
-  } finally {
-    checkout?.dispose();
   }
 }
+
+function parseBase(paths: DeclarationPaths, label: string): Side {
+  const fleet = parseFleet(loadDeclarations(paths.systems), loadDeclarations(paths.environments), {
+    root: paths.root,
+    policyRules: policyRuleNames(),
+  });
+  return { label, fleet, environments: fleet.environments };
+}
+
+function withCheckout<T>(checkout: BaseCheckout, read: (paths: DeclarationPaths) => T): T {
+  try {
+    return read(checkout.paths);
+  } finally {
+    checkout.dispose();
+  }
+}
+
+const isMissingModule = (error: unknown) => (error as { code?: unknown } | null)?.code === 'MODULE_NOT_FOUND';

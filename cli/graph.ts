@@ -8,15 +8,17 @@ export { callGraph, mermaidId, toMermaid, type CallGraph } from '../review/call-
 
 export const GRAPH_HELP = `Usage: syskit graph --env <name> [--system <name>]... [--format mermaid|json]
 
-Prints the resolved call graph and public routes of an environment: exactly
+Prints the resolved call graph, public routes and egress of an environment: exactly
 what the NetworkPolicies and mesh policies allow. Mermaid by default; JSON
 for other tools:
 
   {"services": ["system/service", ...],
    "calls": [["from-system/service", "to-system/service"], ...],
-   "routes": [{"service": "system/service", "host": "...", "path": "...", "auth": "jwt|none"}, ...]}
+   "routes": [{"service": "system/service", "host": "...", "path": "...", "auth": "jwt|none"}, ...],
+   "egress": [{"service": "system/service", "host": "...", "port": 443, "protocol": "https|tls|http|tcp"}, ...]}
 
-Jobs appear among the services when they call one.
+Destinations outside the cluster (declared egress) are nodes of their own in
+Mermaid. Jobs appear among the services when they call one or reach outside.
 
 Options:
   --env <name>            the environment (required)

@@ -57,7 +57,7 @@ async function validate(args: string[], io: Io): Promise<number> {
     return EXIT.ok;
   }
   const { policyEnvironmentOf } = await import('../constructs/gatekeeper-policies');
-  const { evaluate } = await import('../policies/evaluate');
+  const { evaluateEnvironments } = await import('../policies/evaluate');
   const { plan, renderEnvironmentDocuments } = await import('../synth/engine');
   const { checkTemplates, isConstraintTemplate } = await import('../policies/template-compile');
   const { readManifests } = await import('./manifests');
@@ -75,23 +75,31 @@ async function validate(args: string[], io: Io): Promise<number> {
   const all: Violation[] = [];
   const templateProblems: Array<TemplateProblem & { environment: string }> = [];
   let denied = 0;
-  // Every environment carries the same templates; each distinct one is compiled once.
+  // Every environment carries the same templates, apart from the environment label; each distinct
+  // one is compiled once, told apart by what Gatekeeper compiles (its name and spec).
   const compiled = new Map<string, Promise<TemplateProblem[]>>();
   const checkOnce = (objects: Record<string, unknown>[]) =>
     Promise.all(
       objects.map((o) => {
-        const key = JSON.stringify(o);
+        const key = JSON.stringify([(o.metadata as { name?: unknown } | undefined)?.name, o.spec]);
         if (!compiled.has(key)) compiled.set(key, checkTemplates([o]));
         return compiled.get(key)!;
       }),
     ).then((lists) => lists.flat());
-  for (const env of envs) {
+  const rendered = envs.map((env) => {
     // The objects synth would write: its YAML reads back to exactly these (test/synth/yaml-writer.test.ts).
     const files = manifests ? [] : renderEnvironmentDocuments(fleet, env, selected);
-    const objects = manifests ?? files.flatMap((f) => f.documents);
-    const uncompilable = await checkOnce(objects.filter(isConstraintTemplate));
+    return { env, files, objects: manifests ?? files.flatMap((f) => f.documents) };
+  });
+  // One OPA run for every environment: compiling the Rego is most of what a run costs.
+  const [templateChecks, violationsByEnv] = await Promise.all([
+    Promise.all(rendered.map(({ objects }) => checkOnce(objects.filter(isConstraintTemplate)))),
+    evaluateEnvironments(rendered.map(({ env, objects }) => ({ objects, env: policyEnvironmentOf(env) }))),
+  ]);
+  for (const [i, { env, files, objects }] of rendered.entries()) {
+    const uncompilable = templateChecks[i];
+    const violations = violationsByEnv[i];
     templateProblems.push(...uncompilable.map((p) => ({ ...p, environment: env.name })));
-    const violations = await evaluate(objects, policyEnvironmentOf(env));
     all.push(...violations);
     denied += violations.filter((v) => v.enforcement === 'deny').length;
     if (values.json) continue;

@@ -19,11 +19,22 @@ export const MAX_KEY_NAME = 63;
  */
 export const MAX_TLS_KAFKA_USER = 64;
 
+/**
+ * A workload's Vault Kubernetes-auth role and ACL policy are named like its KafkaUser
+ * (`sharedWorkloadName`). Vault bounds neither name (role paths match `\w([\w-.]*\w)?`, stored
+ * lowercased; only AppRole limits its names) and vault-k8s copies the `vault.hashicorp.com/role`
+ * annotation value into the agent's configuration unchecked, so the bound is the one the same
+ * name meets in Kafka: one identity, one limit, and a workload that declares a topic later keeps
+ * its Vault role's name.
+ */
+export const MAX_VAULT_ROLE = MAX_TLS_KAFKA_USER;
+
 /** Vault Agent annotations written per secret: the secret's name ends the key. */
 const VAULT_SECRET_KEYS = ['agent-inject-secret-', 'agent-inject-template-', 'agent-inject-perms-'];
 
 interface WorkloadLike {
   readonly secrets?: Readonly<Record<string, unknown>>;
+  /** Database access, which Vault hands out: the workload gets a role too. */
   readonly database?: unknown;
   readonly topics?: { readonly publishes?: readonly unknown[]; readonly consumes?: readonly unknown[] };
 }
@@ -65,13 +76,19 @@ export function kubernetesLimitIssues(
       }
       const usesKafka =
         (workload.topics?.publishes?.length ?? 0) + (workload.topics?.consumes?.length ?? 0) > 0;
-      if (!usesKafka) continue;
+      const usesVault =
+        usesKafka || Object.keys(workload.secrets ?? {}).length > 0 || workload.database !== undefined;
+      if (!usesVault) continue;
+      // A Kafka workload's name is reported once, as its KafkaUser: the same string, the same limit.
+      const limit = usesKafka ? MAX_TLS_KAFKA_USER : MAX_VAULT_ROLE;
       for (const env of environments) {
-        const user = sharedWorkloadName(namespaceFor(system.name, env), name);
-        if (user.length <= MAX_TLS_KAFKA_USER) continue;
+        const identity = sharedWorkloadName(namespaceFor(system.name, env), name);
+        if (identity.length <= limit) continue;
         issues.push({
           path: `${system.name}.${where}`,
-          message: `its KafkaUser in environment ${env.name} would be "${user}" (${user.length} characters); Strimzi takes a TLS user's name as its certificate's common name, at most ${MAX_TLS_KAFKA_USER}; shorten the system or workload name`,
+          message: usesKafka
+            ? `its KafkaUser in environment ${env.name} would be "${identity}" (${identity.length} characters); Strimzi takes a TLS user's name as its certificate's common name, at most ${limit}; shorten the system or workload name`
+            : `its Vault role and policy in environment ${env.name} would be "${identity}" (${identity.length} characters); syskit keeps them within ${limit}, the limit the same name meets as a KafkaUser; shorten the system or workload name`,
         });
         break;
       }

@@ -8,7 +8,10 @@
 #                  and whether it reads data.inventory
 #   input.synced   [{"group", "version", "kind"}]: the kinds Gatekeeper's Config syncs
 #
-# and reads `violations`.
+# and reads `violations`. For several environments in one run (OPA parses and compiles the Rego
+# once), it passes `input.environments`, {name: {"objects", "rules", "synced"}}, and reads
+# `by_environment`: each environment's violations, evaluated as if it were the whole input, so
+# one environment's objects never reach another's rules or inventory.
 package syskit.driver
 
 import data.lib.syskit.kubernetes
@@ -26,6 +29,11 @@ violations contains violation if {
 		"name": obj.metadata.name,
 		"message": result.msg,
 	}
+}
+
+by_environment[name] := found if {
+	some name, environment in input.environments
+	found := violations with input as environment
 }
 
 # Replacing data.inventory costs time on every evaluation, so only the rules that read it get it.

@@ -68,3 +68,18 @@ test_syncs_only_the_kinds_of_the_config if {
 	rule := {"name": "disruption-budgets", "package": "disruption_budgets", "referential": true, "match": {"kinds": [{"apiGroups": ["apps"], "kinds": ["Deployment"]}]}}
 	count(driver.violations) == 1 with input as {"objects": [deployment, pdb], "rules": [rule], "synced": []}
 }
+
+test_evaluates_each_environment_as_its_own_input if {
+	deployment := {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "orders", "namespace": "shop"}, "spec": {"replicas": 2, "template": {"metadata": {"labels": {"app": "orders"}}}}}
+	pdb := {"apiVersion": "policy/v1", "kind": "PodDisruptionBudget", "metadata": {"name": "orders", "namespace": "shop"}, "spec": {"selector": {"matchLabels": {"app": "orders"}}}}
+	budgets := {"name": "disruption-budgets", "package": "disruption_budgets", "referential": true, "match": {"kinds": [{"apiGroups": ["apps"], "kinds": ["Deployment"]}]}}
+	synced := [{"group": "policy", "version": "v1", "kind": "PodDisruptionBudget"}]
+	found := driver.by_environment with input as {"environments": {
+		"dev": {"objects": [system_namespace, ingress("shop", {})], "rules": [no_ingress]},
+		"qa": {"objects": [deployment], "rules": [budgets], "synced": synced},
+		"prod": {"objects": [deployment, pdb], "rules": [budgets], "synced": synced},
+	}}
+	{name: count(vs) | some name, vs in found} == {"dev": 1, "qa": 1, "prod": 0}
+	{v.rule | some v in found.dev} == {"no-ingress"}
+	{v.rule | some v in found.qa} == {"disruption-budgets"}
+}

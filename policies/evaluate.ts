@@ -3,11 +3,13 @@
  * Gatekeeper runs in the cluster, so `syskit validate` reports before apply what admission would
  * report after it.
  *
- * One `opa eval` per call: the manifests and each rule's match and parameters go in on stdin, every
- * rule's src.rego, the lib modules and `driver.rego` are loaded with `-d`, and the driver selects the
- * objects each Constraint would select and evaluates the rule on each, with `data.inventory` built
- * from the manifests of the kinds Gatekeeper syncs (so the referential rules see the
- * PodDisruptionBudgets beside a Deployment).
+ * One `opa eval` per call, however many environments it checks: each environment's manifests and
+ * each rule's match and parameters go in on stdin, every rule's src.rego, the lib modules and
+ * `driver.rego` are loaded with `-d`, and the driver selects the objects each Constraint would
+ * select and evaluates the rule on each, with `data.inventory` built from the manifests of the
+ * kinds Gatekeeper syncs (so the referential rules see the PodDisruptionBudgets beside a
+ * Deployment), one environment at a time. Parsing and compiling the Rego is most of a small
+ * run's cost, so a fleet's environments share one process.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -51,33 +53,68 @@ export async function evaluate(
   env: PolicyEnvironment,
   opts: EvaluateOptions = {},
 ): Promise<Violation[]> {
-  assertUnique(objects);
+  const [violations] = await evaluateEnvironments([{ objects, env }], opts);
+  return violations;
+}
+
+/** The manifests of one environment, to be checked against its rules and enforcement. */
+export interface EnvironmentManifests {
+  readonly objects: Record<string, unknown>[];
+  readonly env: PolicyEnvironment;
+}
+
+/**
+ * `evaluate` for several environments in one OPA run: the violations of each, in the order given,
+ * exactly as `evaluate` finds them for that environment alone.
+ */
+export async function evaluateEnvironments(
+  environments: readonly EnvironmentManifests[],
+  opts: EvaluateOptions = {},
+): Promise<Violation[][]> {
+  if (environments.length === 0) return [];
+  const names = environments.map(({ env }) => env.name);
+  const twice = names.filter((name, i) => names.indexOf(name) !== i);
+  if (twice.length > 0) throw new Error(`each environment may be given once, got ${twice.join(', ')} again`);
+  for (const { objects } of environments) assertUnique(objects);
   const policiesDir = opts.policiesDir ?? defaultPoliciesDir();
   const rules = loadPolicies(policiesDir);
+  const synced = gatekeeperConfig(rules).spec.sync.syncOnly;
   const input = {
-    objects,
-    rules: rules.map((rule) => ({
-      name: rule.name,
-      package: rule.regoPackage.split('.').pop(),
-      match: supportedMatch(rule),
-      parameters: rule.parameters(env) ?? {},
-      referential: rule.reads.length > 0,
-    })),
-    synced: gatekeeperConfig(rules).spec.sync.syncOnly,
+    environments: Object.fromEntries(
+      environments.map(({ objects, env }) => [
+        env.name,
+        {
+          objects,
+          rules: rules.map((rule) => ({
+            name: rule.name,
+            package: rule.regoPackage.split('.').pop(),
+            match: supportedMatch(rule),
+            parameters: rule.parameters(env) ?? {},
+            referential: rule.reads.length > 0,
+          })),
+          synced,
+        },
+      ]),
+    ),
   };
   const opa = opts.opaPath ?? (await pinnedOpa());
   const found = await runDriver(opa, regoFiles(policiesDir, rules), input);
-  return found
-    .map((v): Violation => ({
-      rule: v.rule,
-      environment: env.name,
-      kind: v.kind,
-      ...(v.namespace === '' ? {} : { namespace: v.namespace }),
-      name: v.name,
-      message: v.message,
-      enforcement: enforcementOf(v.rule, env),
-    }))
-    .sort(compareViolations);
+  return environments.map(({ env }) => {
+    const violations = found[env.name];
+    if (!Array.isArray(violations))
+      throw new Error(`opa eval returned no violations for environment ${env.name}`);
+    return violations
+      .map((v): Violation => ({
+        rule: v.rule,
+        environment: env.name,
+        kind: v.kind,
+        ...(v.namespace === '' ? {} : { namespace: v.namespace }),
+        name: v.name,
+        message: v.message,
+        enforcement: enforcementOf(v.rule, env),
+      }))
+      .sort(compareViolations);
+  });
 }
 
 /** Two manifests for one object would overwrite each other on apply; Gatekeeper's inventory cannot hold both. */
@@ -142,9 +179,13 @@ interface DriverViolation {
   message: string;
 }
 
-function runDriver(opa: string, files: string[], input: unknown): Promise<DriverViolation[]> {
+function runDriver(
+  opa: string,
+  files: string[],
+  input: unknown,
+): Promise<Record<string, DriverViolation[] | undefined>> {
   const args = ['eval', '--format', 'json', '--stdin-input', ...files.flatMap((f) => ['-d', f])];
-  args.push('data.syskit.driver.violations');
+  args.push('data.syskit.driver.by_environment');
   return new Promise((resolve, reject) => {
     const child = execFile(opa, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
       if (error) {
@@ -156,9 +197,9 @@ function runDriver(opa: string, files: string[], input: unknown): Promise<Driver
       try {
         const output = JSON.parse(stdout) as { result?: Array<{ expressions: Array<{ value: unknown }> }> };
         const value = output.result?.[0]?.expressions?.[0]?.value;
-        if (!Array.isArray(value))
-          throw new Error(`expected a set of violations, got ${stdout.slice(0, 200)}`);
-        resolve(value as DriverViolation[]);
+        if (typeof value !== 'object' || value === null || Array.isArray(value))
+          throw new Error(`expected the violations of each environment, got ${stdout.slice(0, 200)}`);
+        resolve(value as Record<string, DriverViolation[] | undefined>);
       } catch (e) {
         reject(new Error(`opa eval printed unexpected output: ${(e as Error).message}`));
       }

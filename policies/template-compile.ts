@@ -132,7 +132,7 @@ async function checkRego(source: RegoSource, opa: string): Promise<string[]> {
       return problems;
     }
     for (const file of [entry, ...libs]) {
-      const parsed = await run(opa, ['parse', '--format', 'json', ...versionFlag, file]);
+      const parsed = await parseOnce(opa, versionFlag, file);
       if (parsed.code !== 0) {
         problems.push(`${where(file)}: ${parsed.stderr.trim()}`);
         continue;
@@ -161,6 +161,26 @@ async function checkRego(source: RegoSource, opa: string): Promise<string[]> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+type RunResult = { code: number; stdout: string; stderr: string };
+
+/** `opa parse` results by Rego version and source: templates share their libs. */
+const parsedSources = new Map<string, Promise<RunResult>>();
+
+/** `opa parse` of a file, once per source text and Rego version in this process. */
+function parseOnce(opa: string, versionFlag: string[], file: string): Promise<RunResult> {
+  const key = `${opa}\0${versionFlag.join(' ')}\0${fs.readFileSync(file, 'utf8')}`;
+  let parsed = parsedSources.get(key);
+  if (!parsed) {
+    parsed = run(opa, ['parse', '--format', 'json', ...versionFlag, file]);
+    parsedSources.set(key, parsed);
+    // A failure names its file: parse again next time rather than report another file's name.
+    void parsed.then((r) => {
+      if (r.code !== 0) parsedSources.delete(key);
+    });
+  }
+  return parsed;
 }
 
 /** The first segment of every `data.<x>` reference outside data.lib and data.inventory. */
@@ -204,7 +224,7 @@ function opaErrors(output: string, dir: string, where: (file: string) => string)
   return [`opa check failed: ${output.trim()}`];
 }
 
-function run(cmd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(cmd: string, args: string[]): Promise<RunResult> {
   return new Promise((resolve) => {
     execFile(cmd, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
       const code = err

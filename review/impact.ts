@@ -1,6 +1,6 @@
 import { didYouMean, type ResolvedSystem } from '../model';
 import { byText } from './change';
-import { callGraph, toMermaid } from './call-graph';
+import { callGraph, serviceNode, toMermaid } from './call-graph';
 
 /** A workload the target's failure or API change reaches, and how far away it is. */
 export interface AffectedWorkload {
@@ -165,7 +165,7 @@ export function formatImpact(impact: Impact): string {
  * on it in orange, topic consumers linked by dotted edges.
  */
 export function impactMermaid(systems: readonly ResolvedSystem[], impact: Impact): string {
-  const node = (id: string) => id.replace(/[^A-Za-z0-9]/g, '_');
+  const node = serviceNode;
   const lines = [toMermaid(callGraph(systems))];
   const consumerNodes = impact.consumers.map((c) => c.workload);
   for (const c of impact.consumers) {

@@ -30,6 +30,31 @@ export function requireTypeScript(file: string): unknown {
   }
 }
 
+/** Roots of other versions of this repository being read (a diff's base), while they are read. */
+const copies = new Set<string>();
+
+/**
+ * While registered, a toolkit source under `root` (another version of this repository, such as
+ * the base of a diff) that is byte-identical to the working copy's file at the same place loads
+ * as that file's compiled module, like the working copy's own: only what differs is transpiled.
+ */
+export function registerRepositoryCopy(root: string): () => void {
+  const key = path.resolve(root);
+  copies.add(key);
+  return () => copies.delete(key);
+}
+
+/** The working copy's source that `file` stands for: itself, or its byte-identical twin. */
+function workingCopySource(file: string, sources: string): string | undefined {
+  if (file.startsWith(sources)) return file;
+  for (const root of copies) {
+    if (!file.startsWith(`${root}${path.sep}`)) continue;
+    const twin = path.join(REPOSITORY_ROOT, path.relative(root, file));
+    if (fs.existsSync(twin) && fs.readFileSync(twin).equals(fs.readFileSync(file))) return twin;
+  }
+  return undefined;
+}
+
 type ResolveFilename = (request: string, parent: unknown, ...rest: unknown[]) => string;
 
 /** tsx's CommonJS hooks, and toolkit sources resolved to their compiled copies in `build`. */
@@ -42,8 +67,9 @@ function registerTypeScript(build: string): () => void {
   const sources = `${REPOSITORY_ROOT}${path.sep}`;
   internals._resolveFilename = function (request, parent, ...rest) {
     const file = resolveFilename.call(this, request, parent, ...rest);
-    if (!file.endsWith('.ts') || !file.startsWith(sources)) return file;
-    const compiled = path.join(build, path.relative(REPOSITORY_ROOT, file)).replace(/\.ts$/, '.js');
+    const source = file.endsWith('.ts') ? workingCopySource(file, sources) : undefined;
+    if (source === undefined) return file;
+    const compiled = path.join(build, path.relative(REPOSITORY_ROOT, source)).replace(/\.ts$/, '.js');
     return fs.existsSync(compiled) ? compiled : file;
   };
   return () => {

@@ -50,8 +50,40 @@ function holdsTabbedText(value: unknown): boolean {
   return false;
 }
 
-/** One document as `App.synthYaml` writes it (the yaml package, YAML 1.1, no folding). */
+/**
+ * One document as `App.synthYaml` writes it (the yaml package, YAML 1.1, no folding), with the
+ * strings that YAML 1.2 would read as another type double-quoted too. The yaml package quotes
+ * what YAML 1.1 would misread (`"true"`, `"1e3"`) but leaves `0o0` plain, which is a string in
+ * YAML 1.1 and an octal number in 1.2; quoted, every reader takes it for the string it is. No
+ * other byte differs from `Yaml.stringify`'s.
+ */
 function cdk8sYaml(document: unknown): string {
+  // cdk8s's `Yaml.stringify` options; the yaml package is loaded already wherever cdk8s renders.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return (require('cdk8s') as typeof import('cdk8s')).Yaml.stringify(document);
+  const { Document, isScalar, visit } = require('yaml') as typeof import('yaml');
+  const options = { keepUndefined: true, lineWidth: 0, version: '1.1' } as const;
+  const doc = new Document(document, options);
+  visit(doc, {
+    Scalar(_, node) {
+      if (isScalar(node) && typeof node.value === 'string' && readsAsNonStringInYaml12(node.value))
+        node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  return doc.toString(options);
+}
+
+/** Plain scalars that YAML 1.2's core schema resolves to null, a boolean or a number. */
+const YAML_1_2_NON_STRINGS = [
+  /^(?:~|[Nn]ull|NULL)?$/,
+  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
+  /^0o[0-7]+$/,
+  /^[-+]?[0-9]+$/,
+  /^0x[0-9a-fA-F]+$/,
+  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
+  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
+];
+
+function readsAsNonStringInYaml12(text: string): boolean {
+  return YAML_1_2_NON_STRINGS.some((pattern) => pattern.test(text));
 }

@@ -6,6 +6,23 @@ import * as path from 'node:path';
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/syskit.js');
 
+/** A git repository of the example declarations and the model, committed on main. */
+function exampleRepository(prefix: string, before?: (repo: string) => void): string {
+  const repo = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  for (const dir of ['charts', 'environments', 'model', 'policies/authz'])
+    fs.cpSync(path.join(ROOT, dir), path.join(repo, dir), { recursive: true });
+  // A monorepo has its package.json at the root; the model finds the repository by it.
+  fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(repo, 'package.json'));
+  fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
+  fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
+  before?.(repo);
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: repo, encoding: 'utf8' });
+  git('init', '-q', '-b', 'main');
+  git('add', '.');
+  git('-c', 'user.name=test', '-c', 'user.email=test@acme.example', 'commit', '-q', '-m', 'base');
+  return repo;
+}
+
 /**
  * End to end: a repository holding the example charts, a commit, then a chart changed in the
  * work tree, and `syskit diff` run as users run it.
@@ -29,16 +46,7 @@ describe('syskit diff against a git commit', () => {
   };
 
   beforeAll(() => {
-    repo = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-diff-'));
-    for (const dir of ['charts', 'environments', 'model', 'policies/authz'])
-      fs.cpSync(path.join(ROOT, dir), path.join(repo, dir), { recursive: true });
-    // A monorepo has its package.json at the root; the model finds the repository by it.
-    fs.copyFileSync(path.join(ROOT, 'package.json'), path.join(repo, 'package.json'));
-    fs.symlinkSync(path.join(ROOT, 'node_modules'), path.join(repo, 'node_modules'), 'dir');
-    fs.writeFileSync(path.join(repo, '.gitignore'), 'node_modules\n');
-    git('init', '-q', '-b', 'main');
-    git('add', '.');
-    git('-c', 'user.name=test', '-c', 'user.email=test@acme.example', 'commit', '-q', '-m', 'base');
+    repo = exampleRepository('syskit-diff-');
 
     edit(
       'charts/commerce.ts',
@@ -160,5 +168,130 @@ describe('syskit diff against a git commit', () => {
     const previous = diff('--env', 'dev', '--base', 'HEAD~1', '--fail-on', 'critical');
     expect(previous.code).toBe(2);
     expect(previous.err).toContain('--fail-on expects info, low, medium, high, got "critical"');
+  }, 120_000);
+});
+
+describe('syskit diff with declarations that import beyond their folders', () => {
+  let repo: string;
+
+  beforeAll(() => {
+    // The sign-up route takes its authentication from a module outside charts/ and model/.
+    repo = exampleRepository('syskit-diff-imports-', (dir) => {
+      fs.mkdirSync(path.join(dir, 'shared'));
+      fs.writeFileSync(path.join(dir, 'shared/exposure.ts'), "export const SIGNUP_AUTH = 'none' as const;\n");
+      const chart = path.join(dir, 'charts/identity.ts');
+      const text = fs.readFileSync(chart, 'utf8');
+      expect(text).toContain("auth: 'none',");
+      fs.writeFileSync(
+        chart,
+        `import { SIGNUP_AUTH } from '../shared/exposure';\n${text.replace("auth: 'none',", 'auth: SIGNUP_AUTH,')}`,
+      );
+    });
+    fs.writeFileSync(path.join(repo, 'shared/exposure.ts'), "export const SIGNUP_AUTH = 'jwt' as const;\n");
+  });
+  afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+  it('reads the base with what its declarations import, and reports the change that came through it', () => {
+    const run = spawnSync(
+      process.execPath,
+      [
+        BIN,
+        'diff',
+        '--systems',
+        'charts',
+        '--environments',
+        'environments',
+        '--env',
+        'dev',
+        '--format',
+        'json',
+      ],
+      { cwd: repo, encoding: 'utf8' },
+    );
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(1);
+    const report = JSON.parse(run.stdout) as {
+      environments: {
+        systems: { name: string; changes: unknown[] }[];
+      }[];
+    };
+    const identity = report.environments[0].systems.find((s) => s.name === 'identity');
+    expect(identity?.changes).toEqual([
+      {
+        kind: 'route.auth',
+        category: 'security',
+        subject: 'identity/accounts api/v1/signup',
+        before: 'none',
+        after: 'jwt',
+        risk: 'low',
+      },
+    ]);
+  }, 120_000);
+});
+
+describe('what syskit diff loads', () => {
+  let repo: string;
+  beforeAll(() => {
+    // The compiled toolkit is what the base's unchanged model must load as.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { freshBuild } = require('../../bin/compiled.js') as {
+      freshBuild(root: string): string | undefined;
+    };
+    if (!freshBuild(ROOT))
+      execFileSync(
+        process.execPath,
+        [path.join(ROOT, 'bin/run-ts.js'), path.join(ROOT, 'scripts/build.ts')],
+        {
+          cwd: ROOT,
+          stdio: 'ignore',
+        },
+      );
+    expect(freshBuild(ROOT)).toBeDefined();
+    repo = exampleRepository('syskit-diff-loads-');
+  }, 180_000);
+  afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
+
+  it("reads the base's declarations from its commit, its unchanged model as the compiled toolkit, and no cdk8s with nothing to render", () => {
+    const probe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-probe-')), 'probe.json');
+    const run = spawnSync(
+      process.execPath,
+      [
+        '--require',
+        path.join(ROOT, 'bench/probe.js'),
+        BIN,
+        'diff',
+        '--systems',
+        'charts',
+        '--environments',
+        'environments',
+      ],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+        env: { ...process.env, SYSKIT_PROBE_OUT: probe, SYSKIT_FROM_SOURCES: '' },
+      },
+    );
+    const { modules } = JSON.parse(fs.readFileSync(probe, 'utf8')) as { modules: string[] };
+    fs.rmSync(path.dirname(probe), { recursive: true, force: true });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    expect(run.stdout).toContain('nothing to review');
+    const base = modules.filter((m) => m.includes(`${path.sep}syskit-base-`));
+    // The declarations come from the commit; the model and the helper environments/ephemeral.ts,
+    // the same bytes as the working copy's, are the compiled modules.
+    expect(base.map((m) => path.basename(m)).sort()).toEqual([
+      'commerce.ts',
+      'dev.ts',
+      'fulfillment.ts',
+      'identity.ts',
+      'prod.ts',
+      'qa.ts',
+      'staging.ts',
+    ]);
+    expect(modules.filter((m) => m.includes(`${path.sep}model${path.sep}`) && !m.startsWith(ROOT))).toEqual(
+      [],
+    );
+    expect(modules).toContain(path.join(ROOT, 'build/model/index.js'));
+    expect(modules.filter((m) => /node_modules\/cdk8s(-plus-28)?\//.test(m))).toEqual([]);
   }, 120_000);
 });

@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { dev } from '../../environments';
+import { deriveEphemeral } from '../../environments/ephemeral';
 import { parseFleet, ValidationError } from '../../model';
 import { loadDeclarations } from '../../synth/load';
 
@@ -42,5 +43,38 @@ describe('Kubernetes and operator limits, at the field that causes them', () => 
     };
     // 23 + 1 + 40 = 64 characters of KafkaUser, 22 + 41 = 63 of annotation key name.
     expect(problems([fits])).toEqual([]);
+  });
+
+  describe('Vault role and policy names', () => {
+    const long = 'v'.repeat(30);
+    const pr = deriveEphemeral(dev, { name: 'pr-4711-settlements' });
+
+    it('fails on a role over 64 characters at the workload that gets it, in the first environment where it is', () => {
+      const fixture = loadDeclarations(path.join(__dirname, '../fixtures/long-vault-roles.yaml'));
+      expect(problems(fixture, [dev, pr])).toEqual([
+        `payments-reconciler.services.settlement-statement-exporter-v2: its Vault role and policy in environment pr-4711-settlements would be "payments-reconciler-pr-4711-settlements-settlement-statement-exporter-v2" (72 characters); syskit keeps them within 64, the limit the same name meets as a KafkaUser; shorten the system or workload name`,
+        `${long}.jobs.${'j'.repeat(35)}: its Vault role and policy in environment dev would be "${long}-${'j'.repeat(35)}" (66 characters); syskit keeps them within 64, the limit the same name meets as a KafkaUser; shorten the system or workload name`,
+        `${long}.services.${'s'.repeat(40)}: its Vault role and policy in environment dev would be "${long}-${'s'.repeat(40)}" (71 characters); syskit keeps them within 64, the limit the same name meets as a KafkaUser; shorten the system or workload name`,
+      ]);
+    });
+
+    it('accepts the ephemeral system in its long-lived environment', () => {
+      const fixture = loadDeclarations(path.join(__dirname, '../fixtures/long-vault-roles.yaml'));
+      expect(problems(fixture.slice(1), [dev])).toEqual([]);
+    });
+
+    it('accepts a role of exactly 64 characters, and a long workload that Vault never sees', () => {
+      const role = (workload: Record<string, unknown>) => ({
+        name: 'r'.repeat(23),
+        owner: 'team',
+        description: 'x',
+        services: {
+          [service]: { image: 'registry.acme.example/x/api:1.0.0', port: 8080, ...workload },
+        },
+      });
+      // 23 + 1 + 40 = 64 characters.
+      expect(problems([role({ secrets: { key: `kv/data/${'r'.repeat(23)}/key` } })])).toEqual([]);
+      expect(problems([{ ...role({}), name: 'r'.repeat(30) }])).toEqual([]);
+    });
   });
 });

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { loadPolicies, type PolicyEnvironment } from '../../policies/catalog';
-import { evaluate, type Violation } from '../../policies/evaluate';
+import { evaluate, evaluateEnvironments, type Violation } from '../../policies/evaluate';
 import { BUILD_TIMEOUT_MS, repoRoot, toolPath } from './tools';
 
 type K8sObject = Record<string, unknown>;
@@ -415,6 +415,84 @@ describe('evaluate', () => {
           else expect(matching).toHaveLength(expected);
         }
       },
+    );
+  });
+});
+
+describe('evaluateEnvironments', () => {
+  let opaPath: string;
+  beforeAll(() => {
+    opaPath = toolPath('opa');
+  }, BUILD_TIMEOUT_MS);
+
+  const prod: PolicyEnvironment = { ...dev, name: 'prod', domain: 'acme.example', enforcement: 'deny' };
+  const budget = {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: metadata('replicated'),
+    spec: { selector: { matchLabels: { 'app.kubernetes.io/name': 'replicated' } } },
+  };
+  // dev routes a prod host and lacks the budget; prod has both right, plus an image from elsewhere.
+  const devObjects = [
+    namespace('shop'),
+    route('orders', ['shop.acme.example']),
+    deployment('replicated', { replicas: 3 }),
+  ];
+  const prodObjects = [
+    namespace('shop'),
+    route('orders', ['shop.acme.example']),
+    deployment('replicated', {
+      replicas: 3,
+      container: container({ image: 'docker.io/library/nginx:1.27.0' }),
+    }),
+    budget,
+  ];
+
+  it('finds in one run what evaluate finds for each environment alone', async () => {
+    const together = await evaluateEnvironments(
+      [
+        { objects: devObjects, env: dev },
+        { objects: prodObjects, env: prod },
+      ],
+      { opaPath },
+    );
+    const alone = [
+      await evaluate(devObjects, dev, { opaPath }),
+      await evaluate(prodObjects, prod, { opaPath }),
+    ];
+    expect(together).toEqual(alone);
+    expect(together.map((vs) => vs.map((v) => [v.environment, v.rule, v.enforcement]))).toEqual([
+      [
+        ['dev', 'disruption-budgets', 'dryrun'],
+        ['dev', 'route-hostnames', 'dryrun'],
+      ],
+      [['prod', 'allowed-registries', 'deny']],
+    ]);
+  });
+
+  it("never lets one environment's objects satisfy another's referential rule", async () => {
+    const [devFound] = await evaluateEnvironments(
+      [
+        { objects: [namespace('shop'), deployment('replicated', { replicas: 3 })], env: dev },
+        { objects: [namespace('shop'), deployment('replicated', { replicas: 3 }), budget], env: prod },
+      ],
+      { opaPath },
+    );
+    expect(devFound.map((v) => [v.rule, v.name])).toEqual([['disruption-budgets', 'replicated']]);
+  });
+
+  it('fails on an environment given twice, and checks nothing for none', async () => {
+    await expect(
+      evaluateEnvironments(
+        [
+          { objects: devObjects, env: dev },
+          { objects: prodObjects, env: dev },
+        ],
+        { opaPath },
+      ),
+    ).rejects.toThrow('each environment may be given once, got dev again');
+    await expect(evaluateEnvironments([], { opaPath: path.join(repoRoot, 'no-such-opa') })).resolves.toEqual(
+      [],
     );
   });
 });

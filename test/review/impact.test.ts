@@ -70,10 +70,23 @@ describe('impact', () => {
   it('highlights the target and what it affects in Mermaid', () => {
     const mermaid = impactMermaid(systems, impactOf(systems, 'commerce/payments', 'prod'));
     expect(mermaid).toMatch(/^flowchart LR/);
-    expect(mermaid).toContain('  class commerce_payments target');
+    expect(mermaid).toContain('  class svc_commerce_2fpayments target');
     expect(mermaid).toContain(
-      '  class commerce_orders,commerce_settle_payments,fulfillment_shipments,fulfillment_notifications affected',
+      '  class svc_commerce_2forders,svc_commerce_2fsettle_2dpayments,svc_fulfillment_2fshipments,svc_fulfillment_2fnotifications affected',
     );
-    expect(mermaid).toContain('  commerce_payments -.->|"payment-events"| fulfillment_notifications');
+    expect(mermaid).toContain(
+      '  svc_commerce_2fpayments -.->|"payment-events"| svc_fulfillment_2fnotifications',
+    );
+  });
+
+  it('colours and links only nodes the drawn graph declares', () => {
+    const mermaid = impactMermaid(systems, impactOf(systems, 'commerce/payments', 'prod'));
+    const declared = new Set([...mermaid.matchAll(/^ {4}(\w+)[[{]/gm)].map((m) => m[1]));
+    const used = [
+      ...[...mermaid.matchAll(/^ {2}class (\S+) \w+$/gm)].flatMap((m) => m[1].split(',')),
+      ...[...mermaid.matchAll(/^ {2}(\w+) -\.->\|"[^"]*"\| (\w+)$/gm)].flatMap((m) => [m[1], m[2]]),
+    ];
+    expect(used.length).toBeGreaterThan(0);
+    expect(used.filter((id) => !declared.has(id))).toEqual([]);
   });
 });
