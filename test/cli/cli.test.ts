@@ -2,19 +2,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
-import { main } from '../../cli/main';
-import type { Io } from '../../cli/io';
 import { podTemplates, restrictedViolations } from '../pod-templates';
+import { runCli as run } from './run-in-process';
 
 const INVALID = path.join(__dirname, '../fixtures/invalid-systems.yaml');
-
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 function snapshot(dir: string): Record<string, string> {
   const files: Record<string, string> = {};

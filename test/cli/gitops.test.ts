@@ -1,17 +1,8 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../cli/main';
-import type { Io } from '../../cli/io';
 import { parseObjects } from '../../delivery/units';
-
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { runCli as run } from './run-in-process';
 
 const REPO = ['--repo', 'https://git.acme.example/platform.git'];
 

@@ -1,13 +1,4 @@
-import { main } from '../../cli/main';
-import type { Io } from '../../cli/io';
-
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { runCli as run } from './run-in-process';
 
 describe('syskit diff --against-env', () => {
   it('reports what promoting staging to prod would change: sizing, not security', async () => {

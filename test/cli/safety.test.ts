@@ -4,15 +4,7 @@ import * as path from 'node:path';
 import { confirmDestroy, describeTargets, formatApply } from '../../cli/deploy';
 import { formatDrift } from '../../stacks/drift';
 import type { Io } from '../../cli/io';
-import { main } from '../../cli/main';
-
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { runCli as run } from './run-in-process';
 
 describe('refusals that touch nothing', () => {
   let state: string;

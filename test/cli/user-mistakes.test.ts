@@ -3,21 +3,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { promisify } from 'node:util';
-import { main } from '../../cli/main';
-import type { Io } from '../../cli/io';
+import { runCli as run } from './run-in-process';
 
 /**
  * Every user mistake gets exit 1 (invalid declarations) or 2 (usage), names the file or flag,
  * and shows no stack trace; exit 3 is left for failures outside the input.
  */
-
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
 
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
 

@@ -1,21 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { main } from '../../cli/main';
-import type { Io } from '../../cli/io';
 import { environments } from '../../environments';
 import { parseFleet, resolve } from '../../model';
 import { loadDeclarations } from '../../synth/load';
 import { kafkaPkiRoleBody } from '../../constructs/kafka-client-certificate';
 import { planVault, VaultPlanError } from '../../stacks/vault-apply';
-
-async function run(...args: string[]) {
-  const out: string[] = [];
-  const err: string[] = [];
-  const io: Io = { out: (l) => out.push(l), err: (l) => err.push(l) };
-  const code = await main(args, io);
-  return { code, out: out.join('\n'), err: err.join('\n') };
-}
+import { runCli as run } from '../cli/run-in-process';
 
 describe('the Vault files an apply reads', () => {
   let dist: string;
