@@ -3,11 +3,12 @@ import commerce from '../../charts/commerce';
 import fulfillment from '../../charts/fulfillment';
 import identity from '../../charts/identity';
 import { dev, prod } from '../../environments';
-import { parseFleet, ValidationError, type EnvironmentInput, type SystemInput } from '../../model';
+import { type EnvironmentInput, type SystemInput } from '../../model';
 import { crdsDir } from '../../tools/upstream-crds';
 import { loadDeclarations } from '../../synth/load';
 import { CrdSchemas } from './crd-schema';
 import { chartObjects, find, ofKind, resolveIn } from './system-objects';
+import { fleetProblems as problems } from '../model/fleet-problems';
 
 const fleet = [commerce, fulfillment, identity];
 const linkerd: EnvironmentInput = { ...dev, name: 'ld', mesh: { provider: 'linkerd' } };
@@ -21,15 +22,6 @@ const withoutAuthz = (system: SystemInput): SystemInput => ({
 });
 const objectsIn = (env: EnvironmentInput, system: string) =>
   chartObjects(resolveIn(env, system, env.mesh?.provider === 'linkerd' ? fleet.map(withoutAuthz) : fleet));
-
-function problems(systems: unknown[], envs: unknown[] = [dev]): string[] {
-  try {
-    parseFleet(systems, envs);
-    return [];
-  } catch (error) {
-    return (error as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-}
 
 describe('egress to destinations outside the cluster, with Istio', () => {
   it('refuses undeclared destinations in every system namespace (REGISTRY_ONLY)', () => {

@@ -4,9 +4,10 @@ import fulfillment from '../../charts/fulfillment';
 import identity from '../../charts/identity';
 import { dev } from '../../environments';
 import { deriveEphemeral } from '../../environments/ephemeral';
-import { addressVariable, parseFleet, resolve, ValidationError } from '../../model';
+import { addressVariable, parseFleet, resolve } from '../../model';
 import { loadDeclarations } from '../../synth/load';
 import { chartObjects, find } from '../constructs/system-objects';
+import { fleetProblems as problems } from './fleet-problems';
 
 const fleet = [commerce, fulfillment, identity];
 
@@ -15,15 +16,6 @@ function addresses(env: unknown, system: string, workload: string): Record<strin
   const resolved = resolve(parsed.byName.get(system)!, parsed.environments[0], parsed);
   const w = [...resolved.services, ...resolved.jobs].find((x) => x.name === workload)!;
   return Object.fromEntries(w.addresses.map((a) => [a.name, a.value]));
-}
-
-function problems(systems: unknown[], envs: unknown[] = [dev]): string[] {
-  try {
-    parseFleet(systems, envs);
-    return [];
-  } catch (error) {
-    return (error as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
 }
 
 describe('addresses from calls', () => {

@@ -2,18 +2,10 @@ import * as path from 'node:path';
 import { EXTRA_REGISTRIES_ANNOTATION } from '../../constructs/system-namespace';
 import dev from '../../environments/dev';
 import prod from '../../environments/prod';
-import { parseFleet, unpinnedReason, ValidationError, type SystemInput } from '../../model';
+import { unpinnedReason, type SystemInput } from '../../model';
 import { loadDeclarations } from '../../synth/load';
 import { chartObjects, find, resolveIn } from '../constructs/system-objects';
-
-function problems(systems: unknown[], environments: unknown[] = [dev]): string[] {
-  try {
-    parseFleet(systems, environments);
-    return [];
-  } catch (error) {
-    return (error as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-}
+import { fleetProblems as problems } from './fleet-problems';
 
 const DIGEST = 'sha256:4f53cda18c2baa0c0354bb5f9a3ecbe5ed12ab4d8e11ba873c2f11161202b945';
 

@@ -1,17 +1,8 @@
 import * as path from 'node:path';
 import { dev } from '../../environments';
 import { deriveEphemeral } from '../../environments/ephemeral';
-import { parseFleet, ValidationError } from '../../model';
 import { loadDeclarations } from '../../synth/load';
-
-function problems(systems: unknown[], envs: unknown[] = [dev]): string[] {
-  try {
-    parseFleet(systems, envs);
-    return [];
-  } catch (error) {
-    return (error as ValidationError).issues.map((i) => `${i.path}: ${i.message}`);
-  }
-}
+import { fleetProblems as problems } from './fleet-problems';
 
 const system = 'r'.repeat(30);
 const service = 'p'.repeat(40);
