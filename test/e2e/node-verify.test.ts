@@ -5,7 +5,6 @@
  *
  * Needs root (network namespace, mounts, cgroups) and the Debian packages of .ci/run.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseAllDocuments } from 'yaml';
@@ -15,17 +14,13 @@ import { loadDeclarations } from '../../synth/load';
 import { synthesize } from '../../synth/synthesize';
 import { applyManifest, installCrds, kubectl, SETUP_TIMEOUT_MS, TEARDOWN_TIMEOUT_MS } from './helpers';
 import { startOutsideListener, type OutsideListener } from './outside';
+import { syskitProcess, type CliResult } from './platform';
 
 const ROOT = path.resolve(__dirname, '../..');
 const SYSTEMS = 'test/fixtures/node-fleet/systems.ts';
 const ENVIRONMENTS = 'test/fixtures/node-fleet/environments.ts';
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+type Run = CliResult;
 
 describe('verify on a real node proves the flows of the synthesized manifests', () => {
   let cluster: Cluster;
@@ -76,22 +71,11 @@ describe('verify on a real node proves the flows of the synthesized manifests', 
   }, TEARDOWN_TIMEOUT_MS);
 
   function verify(): Promise<Run> {
-    const started = Date.now();
     const args = ['verify', '--env', 'node-test', '--systems', SYSTEMS, '--environments', ENVIRONMENTS];
     args.push('--kubeconfig', kc(), '--outside', outside!.address);
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/syskit.js'), ...args], {
-        cwd: ROOT,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, ms: Date.now() - started }));
-    });
+    return syskitProcess(args, {}, SETUP_TIMEOUT_MS);
   }
+
   const expectExit = (r: Run, code: number) => {
     if (r.code !== code)
       throw new Error(`syskit exited ${r.code}, expected ${code}:\n${r.stdout}\n${r.stderr.slice(-4000)}`);

@@ -6,15 +6,14 @@
  *
  * Needs root (network namespace, mounts, cgroups) and the Debian packages of .ci/run.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { startCluster, type Cluster } from '../../cluster';
 import { installCrds, kubectl, SETUP_TIMEOUT_MS, TEARDOWN_TIMEOUT_MS } from './helpers';
 import { startOutsideListener, type OutsideListener } from './outside';
+import { syskitProcess, type CliResult } from './platform';
 
-const ROOT = path.resolve(__dirname, '../..');
 const FLEET = [
   '--systems',
   'test/fixtures/node-fleet/systems.ts',
@@ -23,12 +22,7 @@ const FLEET = [
 ];
 const OUTSIDE_PORT = 18080;
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
+type Run = CliResult;
 
 describe('a real node runs the declared systems and verify proves their flows', () => {
   let cluster: Cluster;
@@ -58,21 +52,13 @@ describe('a real node runs the declared systems and verify proves their flows', 
     return syskitWith({}, ...args);
   }
   function syskitWith(extraEnv: Record<string, string>, ...args: string[]): Promise<Run> {
-    const started = Date.now();
-    return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bin/syskit.js'), ...args], {
-        cwd: ROOT,
-        env: { ...process.env, SYSKIT_STATE_DIR: state, PULUMI_CONFIG_PASSPHRASE: 'e2e-only', ...extraEnv },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr, ms: Date.now() - started }));
-    });
+    return syskitProcess(
+      args,
+      { SYSKIT_STATE_DIR: state, PULUMI_CONFIG_PASSPHRASE: 'e2e-only', ...extraEnv },
+      SETUP_TIMEOUT_MS,
+    );
   }
+
   const verify = () =>
     syskit('verify', '--env', 'node-test', ...FLEET, '--kubeconfig', kc(), '--outside', outside!.address);
   const expectExit = (r: Run, code: number) => {
