@@ -154,9 +154,13 @@ export function ephemeralNeighbourConflicts(
   for (const other of [...others].sort()) {
     if (other === name) continue;
     const theirs = new Map<string, string>();
+    // Hosts can be shared between systems (allowShared): name the first system that uses one.
+    const claim = (what: string, system: string) => {
+      if (!theirs.has(what)) theirs.set(what, `system "${system}"`);
+    };
     for (const system of systems) {
-      theirs.set(`namespace "${system.name}-${other}"`, `system "${system.name}"`);
-      for (const host of hostsOf(system)) theirs.set(`host "${other}-${host}"`, `system "${system.name}"`);
+      claim(`namespace "${system.name}-${other}"`, system.name);
+      for (const host of hostsOf(system)) claim(`host "${other}-${host}"`, system.name);
     }
     for (const system of systems) {
       const mine = [

@@ -64,6 +64,15 @@ describe('ephemeral environments beside each other', () => {
     ]);
   });
 
+  it('names the first system of a host that several systems share', () => {
+    const routed = (name: string, host: string) =>
+      ({ name, owner: 'o', services: { web: { routes: [{ host }] } } }) as never;
+    const systems = [routed('alpha', 'shop'), routed('beta', 'shop'), routed('promo', '3-shop')];
+    expect(ephemeralNeighbourConflicts('pr', ['pr-3'], systems).map((p) => p.message)).toEqual([
+      'system "promo" would use host "pr-3-shop", which system "alpha" of ephemeral environment "pr-3" already uses',
+    ]);
+  });
+
   it('does not compare an environment with itself (an update of the same name)', () => {
     expect(ephemeralNeighbourConflicts('pr-1', ['pr-1'], [shop, accounts])).toEqual([]);
   });
