@@ -65,7 +65,11 @@ function cdk8sYaml(document: unknown): string {
   const doc = new Document(document, options);
   visit(doc, {
     Scalar(_, node) {
-      if (isScalar(node) && typeof node.value === 'string' && readsAsNonStringInYaml12(node.value))
+      if (
+        isScalar(node) &&
+        typeof node.value === 'string' &&
+        (readsAsNonStringInYaml12(node.value) || losesIndentAsBlock(node.value))
+      )
         node.type = 'QUOTE_DOUBLE';
     },
   });
@@ -86,4 +90,13 @@ const YAML_1_2_NON_STRINGS = [
 
 function readsAsNonStringInYaml12(text: string): boolean {
   return YAML_1_2_NON_STRINGS.some((pattern) => pattern.test(text));
+}
+
+/**
+ * Multi-line text whose first line with content starts with a space: the yaml package can write
+ * it as a block scalar without an indentation indicator, and a reader then takes that space for
+ * indentation and drops it (`"\n \tx\n"` reads back as `"\n\tx\n"`).
+ */
+function losesIndentAsBlock(text: string): boolean {
+  return text.includes('\n') && /^(?: *\n)* +[^ \n]/.test(text);
 }

@@ -110,6 +110,16 @@ describe('toYaml', () => {
     ]);
   });
 
+  it('keeps the leading spaces of tabbed text whose first line with content starts with one', () => {
+    // Found by the property below: written as a block scalar without an indentation indicator,
+    // a reader took the first content line's space for indentation and dropped it.
+    const docs = [{ rego: 'package x\n\tallow := true\n', a: '\n \t\n', b: ' \t\n', c: '\n\n  x\t\n' }];
+    const text = toYaml(docs);
+    expect(readBack(text).yaml11).toEqual(docs);
+    expect(readBack(text).yaml12).toEqual(docs);
+    expect([load(text)]).toEqual(docs);
+  });
+
   it('reads back to the same values under YAML 1.1 and 1.2, whatever the strings, keys and numbers', () => {
     const numberLike = fc.stringMatching(/^[-+0-9_.:eExXbBoO~ynYN]{0,8}$/);
     const key = fc.oneof(fc.string(), numberLike);
