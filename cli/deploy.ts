@@ -41,7 +41,13 @@ ${CLUSTER_HELP_LINES}
   -h, --help              show this help`;
 
 const HELP = {
-  up: deployHelp('up', 'Applies the environment: the platform objects, then one component per system.'),
+  up: deployHelp(
+    'up',
+    `Applies the environment: the platform objects, then one component per system; then
+the Vault side, the step "syskit vault apply" runs, to the Vault of VAULT_ADDR and
+VAULT_TOKEN, or to the local cluster's Vault when the kubeconfig is that cluster's
+("syskit cluster up --platform"). Without either, it says that the step is skipped.`,
+  ),
   preview: deployHelp(
     'preview',
     'Shows what "syskit up" would change; prints "no changes" when there is nothing to do.',
@@ -110,6 +116,13 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
       io.out(`${environment.name}: destroyed (${await destroy(fleet, environment, options)})`);
       return EXIT.ok;
     }
+    const vaultStep =
+      verb === 'up'
+        ? await (
+            await import('./vault-step')
+          ).prepareUpVaultStep(fleet, environment, values.system, options, io)
+        : undefined;
+    if (vaultStep?.refused !== undefined) return vaultStep.refused;
     const result =
       verb === 'up'
         ? await up(fleet, environment, options).catch(async (error: unknown) => {
@@ -138,7 +151,7 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
         : await preview(fleet, environment, options);
     io.out(`${environment.name}: ${result.summary}`);
     for (const url of result.outputs.urls) io.out(`  ${url}`);
-    return EXIT.ok;
+    return vaultStep ? vaultStep.run() : EXIT.ok;
   };
 }
 
