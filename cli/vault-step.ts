@@ -163,30 +163,35 @@ export async function prepareUpVaultStep(
   const systems = fleet.systems
     .filter((s) => !selected || selected.includes(s.name))
     .map((s) => resolve(s, environment, fleet));
-  const envDir = renderVaultTree(systems);
-  const cleanUp = () => fs.rmSync(path.dirname(envDir), { recursive: true, force: true });
+  // Rendered for the checks now and again for the apply, so nothing is left behind when `up` fails between.
+  const rendered = () => {
+    const envDir = renderVaultTree(systems);
+    return { envDir, cleanUp: () => fs.rmSync(path.dirname(envDir), { recursive: true, force: true }) };
+  };
   const refuse = (code: number, line: string): UpVaultStep => {
-    cleanUp();
     io.err(`syskit: ${line}`);
     return { refused: code, run: async () => code };
   };
+  const check = rendered();
   try {
-    await checkVaultPrerequisites(planVault(envDir, systems), target);
+    await checkVaultPrerequisites(planVault(check.envDir, systems), target);
   } catch (error) {
     if (error instanceof VaultPlanError) return refuse(EXIT.invalid, error.message);
     if (error instanceof VaultPrerequisiteError)
       return refuse(EXIT.failure, `Vault is not ready: ${error.message}`);
     if (error instanceof VaultApiError)
       return refuse(EXIT.failure, `Vault refused: ${error.message}; nothing was applied`);
-    cleanUp();
     throw error;
+  } finally {
+    check.cleanUp();
   }
   return {
-    run: () =>
-      reportVaultStep(
+    run: () => {
+      const apply = rendered();
+      return reportVaultStep(
         environment.name,
         {
-          envDir,
+          envDir: apply.envDir,
           systems,
           server: target,
           kubeconfig,
@@ -195,6 +200,7 @@ export async function prepareUpVaultStep(
         },
         io,
         target.from,
-      ).finally(cleanUp),
+      ).finally(apply.cleanUp);
+    },
   };
 }

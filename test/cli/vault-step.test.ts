@@ -125,8 +125,13 @@ describe('the Vault step prepared before syskit up applies anything', () => {
     });
     process.env.VAULT_ADDR = `http://127.0.0.1:${port}`;
     process.env.VAULT_TOKEN = 'any';
+    // The files rendered for the checks go to the temp folder; none may stay there.
+    const tmp = path.join(stateDir, 'tmp');
+    fs.mkdirSync(tmp);
+    process.env.TMPDIR = tmp;
     const step = await prepareUpVaultStep(fleet, dev, undefined, {}, io);
     expect(step.refused).toBe(3);
+    expect(fs.readdirSync(tmp)).toEqual([]);
     expect(err.join('\n')).toMatch(
       new RegExp(
         `^syskit: Vault refused: GET http://127\\.0\\.0\\.1:${port}/v1/sys/mounts: .*; nothing was applied$`,
