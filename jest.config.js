@@ -15,10 +15,6 @@ module.exports = {
       testEnvironment: 'node',
       transform,
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
-      // Needs a Vault server built from github.com/hashicorp/vault v1.21.4, which does not compile
-      // against the published api/sdk modules (README, Known limits); run it by hand with a
-      // `vault` binary on the tool cache. Everything else runs.
-      testPathIgnorePatterns: ['<rootDir>/test/e2e/vault.test.ts'],
     },
   ],
 };

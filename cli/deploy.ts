@@ -50,7 +50,12 @@ ${extra}${CLUSTER_HELP_LINES}
 const HELP = {
   up: deployHelp(
     'up',
-    'Applies the environment: the platform, then each system. Objects changed or deleted\nout of band are restored; operations a killed run left pending are settled first.',
+    `Applies the environment: the platform, then each system. Objects changed or deleted
+out of band are restored; operations a killed run left pending are settled first.
+Then the Vault side, the step "syskit vault apply" runs, to the Vault of VAULT_ADDR
+and VAULT_TOKEN, or to the local cluster's Vault when the kubeconfig is that
+cluster's ("syskit cluster up --platform"). Without either, it says that the step
+is skipped.`,
   ),
   preview: deployHelp(
     'preview',
@@ -199,6 +204,13 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
       systems: values.system,
       tags: stackTags(environment.name, settings),
     };
+    const vaultStep =
+      verb === 'up'
+        ? await (
+            await import('./vault-step')
+          ).prepareUpVaultStep(fleet, environment, values.system, options, io)
+        : undefined;
+    if (vaultStep?.refused !== undefined) return vaultStep.refused;
     const result =
       verb === 'up'
         ? await automation.up(fleet, environment, options).catch(async (error: unknown) => {
@@ -207,7 +219,7 @@ export function deployCommand(verb: 'up' | 'preview' | 'destroy') {
           })
         : await automation.preview(fleet, environment, options);
     for (const line of formatApply(environment.name, result, values.diff === true)) io.out(line);
-    return EXIT.ok;
+    return vaultStep ? vaultStep.run() : EXIT.ok;
   };
 }
 

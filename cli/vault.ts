@@ -59,16 +59,6 @@ export async function vaultCommand(args: string[], io: Io): Promise<number> {
     io.out(VAULT_HELP);
     return EXIT.ok;
   }
-  const { resolve } = await import('../model');
-  const {
-    applyVault,
-    checkVaultPrerequisites,
-    planVault,
-    VaultApiError,
-    VaultPlanError,
-    VaultPrerequisiteError,
-  } = await import('../stacks/vault-apply');
-  const { databaseOwnerPasswords, kubernetesReviewer } = await import('../stacks/vault-cluster-access');
   const [action] = positionals;
   if (action !== 'apply') {
     throw new UsageError(`expected "vault apply"${action ? `, got "vault ${action}"` : ''}`);
@@ -82,49 +72,19 @@ export async function vaultCommand(args: string[], io: Io): Promise<number> {
   if (databaseAddress !== undefined && !/^[^:/\s]+:\d+$/.test(databaseAddress)) {
     throw new UsageError(`--database-address expects host:port, got "${databaseAddress}"`);
   }
+  const { resolve } = await import('../model');
+  const { reportVaultStep } = await import('./vault-step');
   const { fleet, environments, systems } = planFromFlags(values);
   const env = environments[0];
-  const resolved = systems.map((s) => resolve(s, env, fleet));
-  const envDir = path.join(values.out ?? 'dist', env.name);
-  try {
-    const plans = planVault(envDir, resolved);
-    // Before reading anything from the cluster: a Vault that lacks the platform's part cannot take the apply.
-    await checkVaultPrerequisites(plans, { address, token });
-    const kubeconfig = values.kubeconfig;
-    const kubernetes = kubeconfig ? await kubernetesReviewer(kubeconfig, env.vault.namespace) : undefined;
-    const needPasswords = plans.some((p) => p.database);
-    const databasePasswords =
-      kubeconfig && needPasswords
-        ? await databaseOwnerPasswords(
-            kubeconfig,
-            resolved.filter((s) => plans.some((p) => p.system === s.name && p.database)),
-          )
-        : undefined;
-    const result = await applyVault(
-      plans,
-      { address, token },
-      { kubernetes, databasePasswords, databaseAddress },
-    );
-    io.out(
-      `${env.name}: applied to ${address}: ${result.policies} policies, ${result.roles} Kubernetes-auth roles, ` +
-        `${result.pkiRoles} Kafka PKI roles, ` +
-        `${result.databaseConnections} database connections with ${result.databaseRoles} roles` +
-        (kubernetes ? `; Kubernetes auth reviews tokens with ${kubernetes.host}` : ''),
-    );
-    return EXIT.ok;
-  } catch (error) {
-    if (error instanceof VaultPlanError) {
-      io.err(`syskit: ${error.message}`);
-      return EXIT.invalid;
-    }
-    if (error instanceof VaultPrerequisiteError) {
-      io.err(`syskit: Vault is not ready: ${error.message}`);
-      return EXIT.failure;
-    }
-    if (error instanceof VaultApiError) {
-      io.err(`syskit: Vault refused: ${error.message}`);
-      return EXIT.failure;
-    }
-    throw error;
-  }
+  return reportVaultStep(
+    env.name,
+    {
+      envDir: path.join(values.out ?? 'dist', env.name),
+      systems: systems.map((s) => resolve(s, env, fleet)),
+      server: { address, token },
+      kubeconfig: values.kubeconfig,
+      databaseAddress,
+    },
+    io,
+  );
 }

@@ -111,12 +111,7 @@ export interface RunningPlatform {
 }
 
 /** Everything: what `syskit cluster up --platform` starts. */
-/**
- * Every platform component that can be built here. Vault is left out: its v1.21.4 module does not
- * build against the published api/sdk modules (see README, Known limits); `vault: true` still
- * starts one when a `vault` tool is provided.
- */
-export const FULL_PLATFORM: PlatformOptions = { istio: true, gatekeeper: true, vault: false, postgres: true };
+export const FULL_PLATFORM: PlatformOptions = { istio: true, gatekeeper: true, vault: true, postgres: true };
 
 /** The control plane alone (no node): what most e2e tests need. */
 export type ControlPlane = Cluster;

@@ -74,6 +74,9 @@ function exec(
         else resolve(stdout);
       },
     );
+    // A command that exits without reading its input closes the pipe first; its exit status says
+    // what happened, so the write's EPIPE must not become an uncaught error.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }

@@ -13,30 +13,40 @@ import type { KubernetesReviewer } from './vault-apply';
 /** The ServiceAccount Vault reviews tokens as, in the environment's Vault namespace. */
 export const TOKEN_REVIEWER = 'vault-token-reviewer';
 
-function kubectl(kubeconfig: string, args: string[], input?: string): Promise<string> {
+/** A kubeconfig and, when not its current one, the context to use. */
+export interface ClusterAccess {
+  readonly kubeconfig: string;
+  readonly context?: string;
+}
+
+function kubectl(access: ClusterAccess, args: string[], input?: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       'kubectl',
-      ['--kubeconfig', kubeconfig, ...args],
+      ['--kubeconfig', access.kubeconfig, ...(access.context ? ['--context', access.context] : []), ...args],
       { timeout: 60_000, maxBuffer: 16 << 20 },
       (err, stdout, stderr) => {
         if (err) reject(new Error(`kubectl ${args.join(' ')} failed: ${(stderr || err.message).trim()}`));
         else resolve(stdout);
       },
     );
+    // A command that exits without reading its input closes the pipe first; its exit status says
+    // what happened, so the write's EPIPE must not become an uncaught error.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(input ?? '');
   });
 }
 
 /**
  * Create (idempotently) the token reviewer's ServiceAccount with `system:auth-delegator`, and
- * return the API server, its CA and a token of that account, from the kubeconfig's current context.
+ * return the API server, its CA and a token of that account, from the kubeconfig's context.
  */
 export async function kubernetesReviewer(
-  kubeconfig: string,
+  access: ClusterAccess,
   namespace: string,
   durationHours = 24,
 ): Promise<KubernetesReviewer> {
+  const { kubeconfig } = access;
   const config = parse(fs.readFileSync(kubeconfig, 'utf8')) as {
     'current-context'?: string;
     contexts?: Array<{ name: string; context: { cluster: string } }>;
@@ -45,9 +55,10 @@ export async function kubernetesReviewer(
       cluster: { server: string; 'certificate-authority-data'?: string; 'certificate-authority'?: string };
     }>;
   };
-  const context = config.contexts?.find((c) => c.name === config['current-context']);
+  const contextName = access.context ?? config['current-context'];
+  const context = config.contexts?.find((c) => c.name === contextName);
   const cluster = config.clusters?.find((c) => c.name === context?.context.cluster)?.cluster;
-  if (!cluster) throw new Error(`${kubeconfig}: no cluster for the current context`);
+  if (!cluster) throw new Error(`${kubeconfig}: no cluster for context "${contextName ?? ''}"`);
   const caCert = cluster['certificate-authority-data']
     ? Buffer.from(cluster['certificate-authority-data'], 'base64').toString('utf8')
     : cluster['certificate-authority']
@@ -66,11 +77,11 @@ export async function kubernetesReviewer(
     },
   ];
   await kubectl(
-    kubeconfig,
+    access,
     ['apply', '--server-side', '--field-manager=syskit-vault', '-f', '-'],
     JSON.stringify({ apiVersion: 'v1', kind: 'List', items: objects }),
   );
-  const token = await kubectl(kubeconfig, [
+  const token = await kubectl(access, [
     ...['create', 'token', TOKEN_REVIEWER, '-n', namespace, `--duration=${durationHours}h`],
   ]);
   return { host: cluster.server, caCert, tokenReviewerJwt: token.trim() };
@@ -78,7 +89,7 @@ export async function kubernetesReviewer(
 
 /** Each system database's owner password by namespace, from CloudNativePG's `<cluster>-app` Secret. */
 export async function databaseOwnerPasswords(
-  kubeconfig: string,
+  access: ClusterAccess,
   systems: readonly ResolvedSystem[],
 ): Promise<Record<string, string>> {
   const passwords: Record<string, string> = {};
@@ -87,7 +98,7 @@ export async function databaseOwnerPasswords(
     if (!system.database) continue;
     const secret = `${system.database.clusterName}-app`;
     try {
-      const out = await kubectl(kubeconfig, [
+      const out = await kubectl(access, [
         ...['get', 'secret', secret, '-n', system.namespace, '-o', 'jsonpath={.data.password}'],
       ]);
       if (!out) throw new Error('it has no "password" key');

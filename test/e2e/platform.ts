@@ -16,9 +16,14 @@ import { kubectl } from './helpers';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
-export function startTestCluster(platform: PlatformOptions): Promise<Cluster> {
+/** `dir`: where the cluster lives (default a fresh temp dir), e.g. `<SYSKIT_STATE_DIR>/cluster` to be syskit's local cluster. */
+export function startTestCluster(platform: PlatformOptions, dir?: string): Promise<Cluster> {
   const verbose = !!process.env.SYSKIT_E2E_VERBOSE;
-  return startCluster({ platform, log: verbose ? (line) => process.stderr.write(`${line}\n`) : undefined });
+  return startCluster({
+    dir,
+    platform,
+    log: verbose ? (line) => process.stderr.write(`${line}\n`) : undefined,
+  });
 }
 
 export type K8sObject = Record<string, any>;

@@ -7,8 +7,9 @@ import { kafkaCaChainPath, kafkaIssuePath, usesKafka } from '../../constructs/ka
 import { databaseCredsPath, needsVault, vaultRoleName, VAULT_AUDIENCE } from '../../constructs/vault-policy';
 import { environments } from '../../environments';
 import { parseFleet, resolve, type ResolvedSystem, type ResolvedWorkload } from '../../model';
+import { barmanCloudCrdsDir } from '../../tools/upstream-crds';
 import { loadDeclarations } from '../../synth/load';
-import { applyManifest, kubectl, SETUP_TIMEOUT_MS, TEARDOWN_TIMEOUT_MS } from './helpers';
+import { applyManifest, installCrds, kubectl, SETUP_TIMEOUT_MS, TEARDOWN_TIMEOUT_MS } from './helpers';
 import { startTestCluster, syskitProcess, tempDir } from './platform';
 
 /**
@@ -18,17 +19,22 @@ import { startTestCluster, syskitProcess, tempDir } from './platform';
  * ServiceAccount with the audience syskit configures logs in with its role, reads what it
  * declared, and is refused everything else. The Kafka client PKI mount is the platform's: the
  * test enables it with a generated root CA, as the platform would with the CA Kafka trusts.
+ * Last, `syskit up` against this cluster, as syskit's local cluster, runs the same step.
  */
 describe('Vault for real: policies, Kubernetes auth and database roles', () => {
   let cluster: Cluster;
   let dist: string;
+  // syskit's state folder: the cluster lives in <state>/cluster, where "syskit up" finds it.
+  const state = tempDir('syskit-vault-state-');
+  // PostgreSQL runs as its own user, which must be able to reach the cluster folder inside.
+  fs.chmodSync(state, 0o711);
   const kc = () => cluster.kubeconfig;
   const fleet = parseFleet(loadDeclarations('charts'), loadDeclarations('environments'));
   const vault = () => cluster.platform.vault!;
   const db = () => cluster.platform.postgres!;
 
   beforeAll(async () => {
-    cluster = await startTestCluster({ vault: true, postgres: true });
+    cluster = await startTestCluster({ vault: true, postgres: true }, path.join(state, 'cluster'));
     dist = path.join(tempDir('syskit-vault-e2e-'), 'dist');
     const synth = await syskitProcess(['synth', '--out', dist]);
     if (synth.code !== 0) throw new Error(`synth failed:\n${synth.stderr}`);
@@ -37,6 +43,7 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
   afterAll(async () => {
     await cluster?.stop();
     if (dist) fs.rmSync(path.dirname(dist), { recursive: true, force: true });
+    fs.rmSync(state, { recursive: true, force: true });
   }, TEARDOWN_TIMEOUT_MS);
 
   async function api(method: string, apiPath: string, token: string, body?: unknown) {
@@ -314,5 +321,58 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
       expect(results.length).toBeGreaterThan(0);
       for (const line of results) expect(line).toMatch(/: (wrote|read rows|denied)$/);
     }, 300_000);
+  });
+  describe('syskit up', () => {
+    const envName = environments[environments.length - 1].name;
+    const env = fleet.environments.find((e) => e.name === envName)!;
+    const system = fleet.systems
+      .map((s) => resolve(s, env, fleet))
+      .find((s) => s.database && workloadsOf(s).some((w) => w.secrets.length > 0))!;
+
+    it(
+      "runs the Vault step against the local cluster's Vault after applying, restoring what was removed",
+      async () => {
+        // The environment was applied by "syskit vault apply" above; take one workload's policy and role away.
+        const w = workloadsOf(system).find((x) => x.secrets.length > 0)!;
+        const name = vaultRoleName(system, w);
+        const mount = system.environment.vault.authMount;
+        expect((await api('DELETE', `sys/policies/acl/${name}`, vault().token)).status).toBe(204);
+        expect((await api('DELETE', `auth/${mount}/role/${name}`, vault().token)).status).toBe(204);
+        expect((await login(system, w)).status).toBe(400);
+        await installCrds(kc());
+        // Backups go through the Barman Cloud plugin, whose ObjectStore CRD ships with the plugin.
+        await installCrds(kc(), barmanCloudCrdsDir());
+        const r = await syskitProcess(
+          [
+            'up',
+            '--env',
+            envName,
+            '--system',
+            system.name,
+            '--kubeconfig',
+            kc(),
+            '--skip-await',
+            '--no-constraints',
+            '-q',
+          ],
+          // No VAULT_ADDR: the step finds the local cluster's Vault through the state folder.
+          { SYSKIT_STATE_DIR: state, PULUMI_CONFIG_PASSPHRASE: 'e2e-only', VAULT_ADDR: '', VAULT_TOKEN: '' },
+          15 * 60_000,
+        );
+        if (r.code !== 0) throw new Error(`syskit up exited ${r.code}:\n${r.stderr.slice(-4000)}`);
+        expect(r.stdout).toContain(
+          `${envName}: applied to ${vault().address} (from the local cluster in ${path.join(state, 'cluster')}): `,
+        );
+        expect(r.stdout).toContain(`; Kubernetes auth reviews tokens with ${cluster.server}`);
+        expect((await api('GET', `sys/policies/acl/${name}`, vault().token)).status).toBe(200);
+        const session = await login(system, w);
+        expect(session.status).toBe(200);
+        const secret = w.secrets[0].path;
+        const read = await api('GET', secret, session.body.auth.client_token);
+        expect(read.status).toBe(200);
+        expect(read.body.data.data.value).toBe(secretValue(secret));
+      },
+      16 * 60_000,
+    );
   });
 });
