@@ -45,8 +45,10 @@ export interface ApplyRow {
   readonly systems: number;
   readonly objects: number;
   readonly rounds: number;
-  /** `syskit up --stacks <n>`: how many system stacks were applied at once. */
+  /** `syskit up --stacks <n>`: how many system stacks were applied at once (0: syskit's default). */
   readonly stacks: number;
+  /** `syskit up --parallel <n>` (0: syskit's default). */
+  readonly parallel: number;
   readonly kubectlApply: Sample;
   readonly kubectlDiff: Sample;
   readonly kubectlChange: Sample;
@@ -253,8 +255,13 @@ export interface ApplyBenchOptions {
   readonly sizes: readonly number[];
   /** Rounds for the examples (each round starts fresh); synthetic fleets run once. */
   readonly rounds: number;
-  /** `--stacks` for syskit up. @default - syskit's default */
+  /**
+   * `--stacks` for syskit up. @default - syskit's default, and for the examples also 1 (one
+   * stack after the other, as before stacks ran concurrently) for the comparison
+   */
   readonly stacks?: number;
+  /** `--parallel` for syskit up. @default - syskit's default */
+  readonly parallel?: number;
   readonly log: (line: string) => void;
 }
 
@@ -278,7 +285,12 @@ export async function runApplyBench(options: ApplyBenchOptions): Promise<ApplyRo
     ]);
     await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=300s', 'crd', '--all']);
     for (const spec of fleetSpecs(options.sizes, work)) {
-      rows.push(await benchFleet(spec, work, kubeconfig, options));
+      const variants = options.stacks ?? (spec.name === 'examples' ? [1, undefined] : [undefined]);
+      for (const stacks of [variants].flat()) {
+        rows.push(await benchFleet(spec, work, kubeconfig, { ...options, stacks }));
+        // A long run that is stopped later still leaves what it measured.
+        log(`measured: ${JSON.stringify(rows[rows.length - 1])}`);
+      }
     }
   } finally {
     await syskit(['cluster', 'down', '--dir', clusterDir]).catch((error: unknown) =>
@@ -296,7 +308,7 @@ async function benchFleet(
   options: ApplyBenchOptions,
 ): Promise<ApplyRow> {
   const { log } = options;
-  const base = path.join(work, spec.name.replace(/\W+/g, '-'));
+  const base = fs.mkdtempSync(path.join(work, `${spec.name.replace(/\W+/g, '-')}-`));
   const unchangedEnvs = writeEnvironments(path.join(base, 'environments'), {});
   const changedEnvs = writeEnvironments(path.join(base, 'environments-changed'), spec.override);
   const fleetFlags = (envs: string) => ['--systems', spec.systemsPath, '--environments', envs];
@@ -323,9 +335,14 @@ async function benchFleet(
   const samples: Record<string, Sample[]> = {};
   const record = (key: string, s: Sample) => (samples[key] ??= []).push(s);
   let changed: string[] = [];
-  const stackFlags = options.stacks ? ['--stacks', String(options.stacks)] : [];
+  const stackFlags = [
+    ...(options.stacks ? ['--stacks', String(options.stacks)] : []),
+    ...(options.parallel ? ['--parallel', String(options.parallel)] : []),
+  ];
   for (let round = 1; round <= rounds; round++) {
-    log(`${spec.name} (${objects} objects), round ${round}/${rounds}: kubectl`);
+    log(
+      `${spec.name} (${objects} objects, --stacks ${options.stacks ?? 'default'}), round ${round}/${rounds}: kubectl`,
+    );
     await wipe();
     record('kubectlApply', await apply(folders.unchanged));
     const diff = await kubectl(
@@ -364,6 +381,7 @@ async function benchFleet(
     objects,
     rounds,
     stacks: options.stacks ?? 0,
+    parallel: options.parallel ?? 0,
     kubectlApply: m('kubectlApply'),
     kubectlDiff: m('kubectlDiff'),
     kubectlChange: m('kubectlChange'),
@@ -385,11 +403,11 @@ export function applyTable(rows: readonly ApplyRow[]): string {
     return `${wall.toFixed(2)}x / ${cpu.toFixed(2)}x (<= ${target}x${wall <= target ? '' : ' **missed**'})`;
   };
   return [
-    '| fleet | objects | stacks at once | kubectl apply | syskit up, fresh | fresh: up / kubectl | kubectl diff | syskit up, no change | no change: up / diff | kubectl apply, 1 system changed | syskit up, 1 system changed | stacks changed |',
+    '| fleet | objects | stacks at once / Pulumi parallel | kubectl apply | syskit up, fresh | fresh: up / kubectl | kubectl diff | syskit up, no change | no change: up / diff | kubectl apply, 1 system changed | syskit up, 1 system changed | stacks changed |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |',
     ...rows.map(
       (r) =>
-        `| ${r.fleet}${r.rounds > 1 ? ` (median of ${r.rounds})` : ''} | ${r.objects} | ${r.stacks || 'default'} | ${cell(r.kubectlApply)} | ${cell(r.upFresh)} | ${ratio(r.upFresh, r.kubectlApply, 3)} | ${cell(r.kubectlDiff)} | ${cell(r.upNoChange)} | ${ratio(r.upNoChange, r.kubectlDiff, 2)} | ${cell(r.kubectlChange)} | ${cell(r.upChange)} | ${r.changedStacks.join(', ')} (of ${r.systems + 1}) |`,
+        `| ${r.fleet}${r.rounds > 1 ? ` (median of ${r.rounds})` : ''} | ${r.objects} | ${r.stacks || 'default'} / ${r.parallel || 'default'} | ${cell(r.kubectlApply)} | ${cell(r.upFresh)} | ${ratio(r.upFresh, r.kubectlApply, 3)} | ${cell(r.kubectlDiff)} | ${cell(r.upNoChange)} | ${ratio(r.upNoChange, r.kubectlDiff, 2)} | ${cell(r.kubectlChange)} | ${cell(r.upChange)} | ${r.changedStacks.join(', ')} (of ${r.systems + 1}) |`,
     ),
   ].join('\n');
 }

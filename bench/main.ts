@@ -45,7 +45,8 @@ dev (fresh, unchanged, after a one-system change) against kubectl apply and
 kubectl diff --server-side of the same objects, for the examples (--rounds
 rounds, default 3) and fleets of 10 and 40 systems (--quick: 10 only; --sizes
 10,40 names them, --sizes '' leaves them out); --stacks N
-passes syskit up --stacks N.
+and --parallel N pass those flags to syskit up (without --stacks the examples
+run twice: --stacks 1 and the default).
 `);
   process.exit(0);
 }
@@ -103,6 +104,7 @@ if (args.includes('--apply')) {
         : [10, 40],
     rounds: option('--rounds') ?? 3,
     stacks: option('--stacks'),
+    parallel: option('--parallel'),
     log,
   }).then((rows) => {
     const table = applyTable(rows);
