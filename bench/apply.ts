@@ -374,6 +374,8 @@ async function benchFleet(
     record('upChange', change);
     fs.rmSync(state, { recursive: true, force: true });
   }
+  // The next fleet starts from the CRDs alone, as this one did.
+  await wipe();
   const m = (key: string) => medianSample(samples[key]);
   return {
     fleet: spec.name,

@@ -27,8 +27,8 @@ export const CLUSTER_HELP_LINES = `  --kubeconfig <path>     kubeconfig of the t
   --no-constraints        leave out Gatekeeper constraints (for a cluster without Gatekeeper running)
   --install-crds          install the upstream CRDs first (for a cluster without the platform add-ons)
   --parallel <n>          objects Pulumi works on at once in each stack (default: 16)
-  --stacks <n>            system stacks worked on at once, after the platform's (default: 4;
-                          1 = one after the other)
+  --stacks <n>            up and preview: system stacks worked on at once, after the
+                          platform's (default: 4; 1 = one after the other)
   -q, --quiet             do not stream Pulumi's progress`;
 
 const STATE_HELP = `Each system has its own Pulumi stack (<env>.<system>) beside the platform's
