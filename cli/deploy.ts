@@ -14,6 +14,8 @@ export const CLUSTER_OPTIONS = {
   'await-timeout': { type: 'string' },
   'no-constraints': { type: 'boolean' },
   'install-crds': { type: 'boolean' },
+  parallel: { type: 'string' },
+  stacks: { type: 'string' },
   quiet: { type: 'boolean', short: 'q' },
 } as const;
 
@@ -24,6 +26,9 @@ export const CLUSTER_HELP_LINES = `  --kubeconfig <path>     kubeconfig of the t
                           seconds and name the pods that are not ready (default: 600)
   --no-constraints        leave out Gatekeeper constraints (for a cluster without Gatekeeper running)
   --install-crds          install the upstream CRDs first (for a cluster without the platform add-ons)
+  --parallel <n>          objects Pulumi works on at once in each stack (default: 16)
+  --stacks <n>            up and preview: system stacks worked on at once, after the
+                          platform's (default: 4; 1 = one after the other)
   -q, --quiet             do not stream Pulumi's progress`;
 
 const STATE_HELP = `Each system has its own Pulumi stack (<env>.<system>) beside the platform's
@@ -85,6 +90,8 @@ export async function stackOptions(
     context: (values.context as string | undefined) ?? settings.context,
     skipAwait: values['skip-await'] === true || settings.skipAwait,
     awaitTimeoutSeconds: awaitTimeout(values['await-timeout']),
+    parallel: positiveInteger('--parallel', values.parallel),
+    concurrentStacks: positiveInteger('--stacks', values.stacks),
     constraints: values['no-constraints'] !== true && settings.constraints,
     onOutput: values.quiet ? undefined : (text) => io.err(text.replace(/\n$/, '')),
     // Lock waits and recoveries are shown even with --quiet: they explain a slow or odd run.
@@ -101,6 +108,14 @@ function awaitTimeout(value: unknown): number | undefined {
   if (!Number.isInteger(seconds) || seconds <= 0)
     throw new UsageError(`--await-timeout expects a positive number of seconds, got "${String(value)}"`);
   return seconds;
+}
+
+function positiveInteger(flag: string, value: unknown): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new UsageError(`${flag} expects a positive whole number, got "${String(value)}"`);
+  return n;
 }
 
 /** The result of up or preview: a total, then one line per stack that changes, then URLs. */

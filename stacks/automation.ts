@@ -10,6 +10,8 @@ import {
 } from '@pulumi/pulumi/automation';
 import type { Environment, Fleet } from '../model';
 import { UsageError } from '../synth/errors';
+import { runBounded } from './bounded-runs';
+import { prefixLines } from './line-prefix';
 import { stateDir } from './state-dir';
 import { reconcileInterruptedRun } from './interrupted-runs';
 import { plannedChanges, type ObjectChange } from './object-changes';
@@ -51,6 +53,11 @@ export interface StackOptions extends Omit<EnvironmentProgramArgs, 'fleet' | 'en
   readonly log?: (line: string) => void;
   /** Resources Pulumi works on at once; unbounded parallelism costs gigabytes on large stacks. @default 16 */
   readonly parallel?: number;
+  /**
+   * System stacks `up` and `preview` work on at once, after the platform's stack. Each is a
+   * Pulumi CLI and a Kubernetes provider of its own (about 200 MB together). @default 4
+   */
+  readonly concurrentStacks?: number;
   /** Stack tags to set (stacks/stack-config.ts's stackTags). @default - none */
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -148,7 +155,16 @@ export function longLivedStacks(
   ];
 }
 
+/** How many system stacks `up` and `preview` work on at once unless told otherwise. */
+export const DEFAULT_CONCURRENT_STACKS = 4;
+
 export async function openStack(planned: PlannedStack, options: StackOptions = {}): Promise<Stack> {
+  const stack = await selectOrCreateStack(planned, options);
+  await setTags(stack, options.tags ?? {});
+  return stack;
+}
+
+async function selectOrCreateStack(planned: PlannedStack, options: StackOptions): Promise<Stack> {
   const args = { stackName: planned.stackName, projectName: planned.project, program: planned.program };
   const settings = await workspaceOptions(planned.project, options.log);
   let stack: Stack;
@@ -159,16 +175,19 @@ export async function openStack(planned: PlannedStack, options: StackOptions = {
     if (!(error instanceof StackAlreadyExistsError)) throw error;
     stack = await LocalWorkspace.selectStack(args, settings);
   }
-  await setTags(stack, options.tags ?? {});
   return stack;
 }
 
-/** Sets the tags that differ from the stack's: one read, and a write only for a change. */
-async function setTags(stack: Stack, tags: Readonly<Record<string, string>>): Promise<void> {
+/** Sets the tags that differ from the stack's: one read (unless given), and a write only for a change. */
+async function setTags(
+  stack: Stack,
+  tags: Readonly<Record<string, string>>,
+  current?: Record<string, string>,
+): Promise<void> {
   const wanted = Object.entries(tags);
   if (wanted.length === 0) return;
-  const current = await stack.listTags();
-  for (const [key, value] of wanted) if (current[key] !== value) await stack.setTag(key, value);
+  const existing = current ?? (await stack.listTags());
+  for (const [key, value] of wanted) if (existing[key] !== value) await stack.setTag(key, value);
 }
 
 /** An existing stack, for work that needs only its state (destroy, tags, export). */
@@ -240,9 +259,16 @@ export async function applyStack(
     async () => {
       // Opened on every attempt: a stack removed while this run waited (an `env gc` that got
       // the lock first) is created afresh instead of failing.
-      stack = await openStack(planned, options);
+      stack = await selectOrCreateStack(planned, options);
+      // Both are reads of the stack, each a Pulumi CLI run: side by side, not one after the other.
+      const tags = options.tags ?? {};
+      const [currentTags, state] = await Promise.all([
+        Object.keys(tags).length > 0 ? stack.listTags() : Promise.resolve({}),
+        stack.exportStack(),
+      ]);
+      await setTags(stack, tags, currentTags);
       await before?.(stack);
-      await reconcileInterruptedRun(stack, { onOutput: options.onOutput, log: options.log });
+      await reconcileInterruptedRun(stack, { onOutput: options.onOutput, log: options.log, state });
       const result = await stack.up({
         onOutput: options.onOutput,
         parallel: options.parallel ?? 16,
@@ -335,7 +361,35 @@ function warnUndeclared(names: readonly string[], environment: string, log?: (li
   }
 }
 
-/** Applies a long-lived environment: the platform first, then each system in its own stack. */
+/**
+ * Works on the platform's stack first, alone (the systems' objects need its namespaces and
+ * CRDs), then on the system stacks, `concurrentStacks` at once: they share nothing, and each is
+ * mostly waiting on its Pulumi CLI, provider and the API server. Results keep the plan's order.
+ * Running several, each stack's progress lines are prefixed with its part.
+ */
+async function platformThenSystems<R>(
+  planned: readonly PlannedStack[],
+  options: StackOptions,
+  work: (planned: PlannedStack, options: StackOptions) => Promise<R>,
+): Promise<R[]> {
+  const limit = options.concurrentStacks ?? DEFAULT_CONCURRENT_STACKS;
+  const platform = planned.filter((p) => p.part === PLATFORM_PART);
+  const systems = planned.filter((p) => p.part !== PLATFORM_PART);
+  const first = await runBounded(platform, 1, (p) => work(p, options));
+  const concurrent = limit > 1 && systems.length > 1;
+  const rest = await runBounded(systems, limit, async (p) => {
+    if (!concurrent || !options.onOutput) return work(p, options);
+    const output = prefixLines(`[${p.part}] `, options.onOutput);
+    try {
+      return await work(p, { ...options, onOutput: output.write });
+    } finally {
+      output.flush();
+    }
+  });
+  return [...first, ...rest];
+}
+
+/** Applies a long-lived environment: the platform first, then the systems, each in its own stack. */
 export async function up(
   fleet: Fleet,
   environment: Environment,
@@ -346,15 +400,18 @@ export async function up(
     environment.name,
     options.log,
   );
-  const results: StackResult[] = [];
+  const applied = await platformThenSystems(
+    longLivedStacks(fleet, environment, options.systems, options),
+    options,
+    (planned, stackOptions) => applyStack(planned, stackOptions),
+  );
   const namespaces: string[] = [];
   const urls = new Set<string>();
-  for (const planned of longLivedStacks(fleet, environment, options.systems, options)) {
-    const { outputs, ...result } = await applyStack(planned, options);
-    results.push(result);
+  for (const { outputs } of applied) {
     namespaces.push(...((outputs.namespaces as string[] | undefined) ?? []));
     for (const url of (outputs.urls as string[] | undefined) ?? []) urls.add(url);
   }
+  const results = applied.map(({ outputs: _outputs, ...result }) => result);
   return combine(results, { namespaces, urls: [...urls].sort() });
 }
 
@@ -368,10 +425,11 @@ export async function preview(
     environment.name,
     options.log,
   );
-  const results: StackResult[] = [];
-  for (const planned of longLivedStacks(fleet, environment, options.systems, options)) {
-    results.push(await previewStack(planned, options));
-  }
+  const results = await platformThenSystems(
+    longLivedStacks(fleet, environment, options.systems, options),
+    options,
+    (planned, stackOptions) => previewStack(planned, stackOptions),
+  );
   return combine(results, { namespaces: [], urls: [] });
 }
 

@@ -30,9 +30,14 @@ export function pendingOperations(state: Deployment | undefined): PendingOperati
  */
 export async function reconcileInterruptedRun(
   stack: Pick<Stack, 'exportStack' | 'refresh' | 'name'>,
-  options: { onOutput?: (text: string) => void; log?: (line: string) => void } = {},
+  options: {
+    onOutput?: (text: string) => void;
+    log?: (line: string) => void;
+    /** The stack's state, when the caller has just exported it. @default - exported here */
+    state?: Deployment;
+  } = {},
 ): Promise<PendingOperation[]> {
-  const pending = pendingOperations(await stack.exportStack());
+  const pending = pendingOperations(options.state ?? (await stack.exportStack()));
   if (pending.length === 0) return pending;
   // A run still holding the lock also has operations pending; the refresh takes the lock, so
   // it fails (and is retried) until that run ends, and only a dead run's leftovers get here.

@@ -62,6 +62,18 @@ describe('refusals that touch nothing', () => {
     expect((await run('up', '--env', 'dev', '--diff')).code).toBe(2);
     expect(fs.readdirSync(state)).toEqual([]);
   });
+
+  it.each([
+    ['--stacks', '0'],
+    ['--stacks', 'two'],
+    ['--parallel', '0'],
+    ['--parallel', '1.5'],
+  ])('refuses %s %s before any backend is opened', async (flag, value) => {
+    const r = await run('up', '--env', 'dev', flag, value);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain(`${flag} expects a positive whole number, got "${value}"`);
+    expect(fs.readdirSync(state)).toEqual([]);
+  });
 });
 
 describe('destroy confirmation', () => {

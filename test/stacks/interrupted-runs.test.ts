@@ -47,4 +47,16 @@ describe('runs interrupted mid-apply', () => {
     await reconcileInterruptedRun({ name: 'dev.commerce', exportStack: async () => state([]), refresh });
     expect(refresh).not.toHaveBeenCalled();
   });
+
+  it('uses the state the caller has just exported instead of exporting it again', async () => {
+    const refresh = jest.fn(async () => ({}) as never);
+    const exportStack = jest.fn(async () => state([]));
+    const pending = await reconcileInterruptedRun(
+      { name: 'dev.commerce', exportStack, refresh },
+      { state: state([{ resource: { urn: 'urn:a', type: 't' }, type: 'updating' }]) },
+    );
+    expect(exportStack).not.toHaveBeenCalled();
+    expect(pending).toEqual([{ urn: 'urn:a', type: 't', operation: 'updating' }]);
+    expect(refresh).toHaveBeenCalled();
+  });
 });
