@@ -25,7 +25,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { dump, loadAll } from 'js-yaml';
 import { environments as exampleEnvironments } from '../environments';
-import { crdsDir } from '../scripts/crds';
+import { crdsDir } from '../tools/upstream-crds';
 import { isConstraint } from '../stacks/apply-order';
 import { syntheticFleet } from './fleet';
 
