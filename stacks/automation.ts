@@ -167,15 +167,27 @@ export async function openStack(planned: PlannedStack, options: StackOptions = {
 async function selectOrCreateStack(planned: PlannedStack, options: StackOptions): Promise<Stack> {
   const args = { stackName: planned.stackName, projectName: planned.project, program: planned.program };
   const settings = await workspaceOptions(planned.project, options.log);
-  let stack: Stack;
-  try {
-    stack = await LocalWorkspace.createOrSelectStack(args, settings);
-  } catch (error) {
-    // Two runs that both found no stack both create it; the one that loses selects it.
-    if (!(error instanceof StackAlreadyExistsError)) throw error;
-    stack = await LocalWorkspace.selectStack(args, settings);
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await LocalWorkspace.createOrSelectStack(args, settings);
+    } catch (error) {
+      // Two runs that both found no stack both create it; the one that loses selects it.
+      if (error instanceof StackAlreadyExistsError) return LocalWorkspace.selectStack(args, settings);
+      // On an object-store backend the loser can also find the winner's creation lock gone
+      // between listing and reading it ("could not create stack: ... NotFound"); by the next
+      // attempt the stack exists and is selected.
+      if (attempt >= CREATE_ATTEMPTS || !isCreateRace(error)) throw error;
+      options.log?.(`${planned.stackName}: another run was creating the stack; selecting it again`);
+      await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+    }
   }
-  return stack;
+}
+
+const CREATE_ATTEMPTS = 4;
+
+function isCreateRace(error: unknown): boolean {
+  const text = `${(error as Error)?.message ?? ''}\n${(error as { stderr?: string }).stderr ?? ''}`;
+  return /could not create stack/.test(text) && /NotFound|NoSuchKey|does not exist/.test(text);
 }
 
 /** Sets the tags that differ from the stack's: one read (unless given), and a write only for a change. */
@@ -344,8 +356,12 @@ function combine(results: readonly StackResult[], outputs: ApplyResult['outputs'
 
 /** Stacks of systems that are no longer declared; they are left alone and named. */
 async function undeclaredSystemStacks(fleet: Fleet, environment: Environment, log?: (line: string) => void) {
+  return undeclaredAmong(fleet, await existingStacks(environment.name, log));
+}
+
+function undeclaredAmong(fleet: Fleet, existing: readonly string[]): string[] {
   const declared = new Set(fleet.systems.map((s) => s.name));
-  return (await existingStacks(environment.name, log)).filter((name) => {
+  return existing.filter((name) => {
     const parsed = parseStackName(name);
     return parsed?.part === 'system' && !declared.has(parsed.system);
   });
@@ -395,11 +411,17 @@ export async function up(
   environment: Environment,
   options: StackOptions & { systems?: readonly string[] } = {},
 ): Promise<ApplyResult> {
-  warnUndeclared(
-    await undeclaredSystemStacks(fleet, environment, options.log),
-    environment.name,
-    options.log,
-  );
+  const existing = await existingStacks(environment.name, options.log);
+  // A system's objects need the platform's namespaces and CRDs (the Kafka namespace, the
+  // Gateway): applying systems alone into an environment whose platform was never applied fails
+  // half-way, so say what to run instead before anything is touched.
+  if (options.systems && !existing.includes(platformStackName(environment.name))) {
+    throw new UsageError(
+      `the platform of ${environment.name} has not been applied (no stack ${platformStackName(environment.name)}); ` +
+        `run "syskit up --env ${environment.name}" once, then --system applies single systems`,
+    );
+  }
+  warnUndeclared(undeclaredAmong(fleet, existing), environment.name, options.log);
   const applied = await platformThenSystems(
     longLivedStacks(fleet, environment, options.systems, options),
     options,

@@ -157,6 +157,16 @@ describe('syskit up / preview / drift / env / destroy with Pulumi on a real cont
       .replicas;
 
   it('applies an environment: the platform, then one stack per system', async () => {
+    // A single system cannot go first: it needs the platform's namespaces and CRDs.
+    const early = await syskit('up', '--env', 'dev', '--system', 'commerce', ...target());
+    expect(early.code).toBe(2);
+    expect(early.stderr).toContain(
+      'the platform of dev has not been applied (no stack dev.platform); run "syskit up --env dev" once',
+    );
+    expect(
+      (await kubectl(['get', 'namespace', 'commerce'], cp.kubeconfig, { allowFailure: true })).code,
+    ).not.toBe(0);
+
     const r = await syskit('up', '--env', 'dev', ...target());
     expectOk(r);
     expect(r.stdout).toMatch(/^dev: \d+ create$/m);

@@ -343,18 +343,7 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
         // Backups go through the Barman Cloud plugin, whose ObjectStore CRD ships with the plugin.
         await installCrds(kc(), barmanCloudCrdsDir());
         const r = await syskitProcess(
-          [
-            'up',
-            '--env',
-            envName,
-            '--system',
-            system.name,
-            '--kubeconfig',
-            kc(),
-            '--skip-await',
-            '--no-constraints',
-            '-q',
-          ],
+          ['up', '--env', envName, '--kubeconfig', kc(), '--skip-await', '--no-constraints', '-q'],
           // No VAULT_ADDR: the step finds the local cluster's Vault through the state folder.
           { SYSKIT_STATE_DIR: state, PULUMI_CONFIG_PASSPHRASE: 'e2e-only', VAULT_ADDR: '', VAULT_TOKEN: '' },
           15 * 60_000,
