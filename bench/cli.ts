@@ -16,6 +16,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { applyPullRequestChange } from '../test/fixtures/pull-request-change';
 
 const root = path.resolve(__dirname, '..');
 const syskit = path.join(root, 'bin/syskit.js');
@@ -238,26 +239,6 @@ function changedExamples(): string {
   git('init', '-q', '-b', 'main');
   git('add', '.');
   git('-c', 'user.name=bench', '-c', 'user.email=bench@acme.example', 'commit', '-q', '-m', 'base');
-  const edit = (file: string, from: string, to: string) => {
-    const text = fs.readFileSync(path.join(repo, file), 'utf8');
-    if (!text.includes(from)) throw new Error(`${file} no longer holds ${JSON.stringify(from)}`);
-    fs.writeFileSync(path.join(repo, file), text.replace(from, to));
-  };
-  edit(
-    'charts/commerce.ts',
-    "calls: ['catalog', 'cart-cache', 'identity/sessions'],",
-    "calls: ['catalog', 'cart-cache', 'identity/sessions', 'payments'],",
-  );
-  edit(
-    'charts/commerce.ts',
-    "routes: [{ host: 'shop', path: '/v1/cart', corsOrigins: ['https://shop.acme.example'] }],",
-    "routes: [{ host: 'shop', path: '/v1/cart', corsOrigins: ['https://shop.acme.example'], auth: 'none' }],\n      secrets: { 'coupon-key': 'kv/data/commerce/coupons' },",
-  );
-  edit('charts/commerce.ts', "database: 'readonly',", "database: 'readwrite',");
-  edit(
-    'environments/prod.ts',
-    "    enforcement: 'deny',\n    allowedRegistries",
-    "    enforcement: 'deny',\n    rules: { 'pinned-images': 'warn' },\n    allowedRegistries",
-  );
+  applyPullRequestChange(repo);
   return repo;
 }

@@ -2,6 +2,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { applyPullRequestChange } from '../fixtures/pull-request-change';
 
 const ROOT = path.resolve(__dirname, '../..');
 const BIN = path.join(ROOT, 'bin/syskit.js');
@@ -38,32 +39,10 @@ describe('syskit diff against a git commit', () => {
     );
     return { code: run.status, out: run.stdout, err: run.stderr };
   };
-  const edit = (file: string, from: string, to: string) => {
-    const p = path.join(repo, file);
-    const text = fs.readFileSync(p, 'utf8');
-    expect(text).toContain(from);
-    fs.writeFileSync(p, text.replace(from, to));
-  };
 
   beforeAll(() => {
     repo = exampleRepository('syskit-diff-');
-
-    edit(
-      'charts/commerce.ts',
-      "calls: ['catalog', 'cart-cache', 'identity/sessions'],",
-      "calls: ['catalog', 'cart-cache', 'identity/sessions', 'payments'],",
-    );
-    edit(
-      'charts/commerce.ts',
-      "routes: [{ host: 'shop', path: '/v1/cart', corsOrigins: ['https://shop.acme.example'] }],",
-      "routes: [{ host: 'shop', path: '/v1/cart', corsOrigins: ['https://shop.acme.example'], auth: 'none' }],\n      secrets: { 'coupon-key': 'kv/data/commerce/coupons' },",
-    );
-    edit('charts/commerce.ts', "database: 'readonly',", "database: 'readwrite',");
-    edit(
-      'environments/prod.ts',
-      "    enforcement: 'deny',\n    allowedRegistries",
-      "    enforcement: 'deny',\n    rules: { 'pinned-images': 'warn' },\n    allowedRegistries",
-    );
+    applyPullRequestChange(repo);
   });
   afterAll(() => fs.rmSync(repo, { recursive: true, force: true }));
 
