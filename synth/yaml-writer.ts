@@ -29,74 +29,79 @@ const SCHEMA = DEFAULT_SCHEMA.extend({
  * Deterministic for the same objects. js-yaml writes the same objects about four times faster
  * than the `yaml` package that cdk8s's `synthYaml` uses (bench/README.md), and reads back to
  * equal objects under YAML 1.1 and 1.2 (test/synth/yaml-writer.test.ts).
- *
- * js-yaml writes a multi-line string that holds a tab as one double-quoted line of escapes. Rego
- * is indented with tabs, so the documents carrying policies (Gatekeeper templates, the OPA
- * authorizer's ConfigMap) are written as cdk8s writes them, where Rego stays a readable literal
- * block; cdk8s is loaded already wherever such documents are rendered.
  */
 export function toYaml(documents: readonly unknown[]): string {
-  return documents
-    .map((d) =>
-      holdsTabbedText(d) ? cdk8sYaml(d) : dump(d, { lineWidth: -1, noRefs: true, schema: SCHEMA }),
-    )
-    .join('---\n');
+  return documents.map(writeDocument).join('---\n');
 }
 
-function holdsTabbedText(value: unknown): boolean {
-  if (typeof value === 'string') return value.includes('\t') && value.includes('\n');
-  if (Array.isArray(value)) return value.some(holdsTabbedText);
-  if (value !== null && typeof value === 'object') return Object.values(value).some(holdsTabbedText);
-  return false;
+function writeDocument(document: unknown): string {
+  // Kubernetes objects are mappings; a bare scalar or list (no object) is written as js-yaml writes it.
+  if (document === null || typeof document !== 'object' || Array.isArray(document))
+    return dumpPlain(document);
+  const blocks: string[] = [];
+  const token = tokenFor(document);
+  const stripped = withBlocksSetAside(document, (text) => `${token}${blocks.push(text) - 1}`);
+  const text = dumpPlain(stripped);
+  if (blocks.length === 0) return text;
+  return text.replace(new RegExp(`^( *)((?:- )*)(.*)${token}(\\d+)$`, 'gm'), (_, spaces, dashes, key, i) =>
+    literalBlock(`${spaces}${dashes}${key}`, spaces.length + dashes.length + (key === '' ? 0 : 2), blocks[i]),
+  );
 }
 
-/**
- * One document as `App.synthYaml` writes it (the yaml package, YAML 1.1, no folding), with the
- * strings that YAML 1.2 would read as another type double-quoted too. The yaml package quotes
- * what YAML 1.1 would misread (`"true"`, `"1e3"`) but leaves `0o0` plain, which is a string in
- * YAML 1.1 and an octal number in 1.2; quoted, every reader takes it for the string it is. No
- * other byte differs from `Yaml.stringify`'s.
- */
-function cdk8sYaml(document: unknown): string {
-  // cdk8s's `Yaml.stringify` options; the yaml package is loaded already wherever cdk8s renders.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { Document, isScalar, visit } = require('yaml') as typeof import('yaml');
-  const options = { keepUndefined: true, lineWidth: 0, version: '1.1' } as const;
-  const doc = new Document(document, options);
-  visit(doc, {
-    Scalar(_, node) {
-      if (
-        isScalar(node) &&
-        typeof node.value === 'string' &&
-        (readsAsNonStringInYaml12(node.value) || losesIndentAsBlock(node.value))
-      )
-        node.type = 'QUOTE_DOUBLE';
-    },
-  });
-  return doc.toString(options);
-}
-
-/** Plain scalars that YAML 1.2's core schema resolves to null, a boolean or a number. */
-const YAML_1_2_NON_STRINGS = [
-  /^(?:~|[Nn]ull|NULL)?$/,
-  /^(?:[Tt]rue|TRUE|[Ff]alse|FALSE)$/,
-  /^0o[0-7]+$/,
-  /^[-+]?[0-9]+$/,
-  /^0x[0-9a-fA-F]+$/,
-  /^(?:[-+]?\.(?:inf|Inf|INF)|\.nan|\.NaN|\.NAN)$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)[eE][-+]?[0-9]+$/,
-  /^[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*)$/,
-];
-
-function readsAsNonStringInYaml12(text: string): boolean {
-  return YAML_1_2_NON_STRINGS.some((pattern) => pattern.test(text));
+function dumpPlain(value: unknown): string {
+  return dump(value, { lineWidth: -1, noRefs: true, schema: SCHEMA });
 }
 
 /**
- * Multi-line text whose first line with content starts with a space: the yaml package can write
- * it as a block scalar without an indentation indicator, and a reader then takes that space for
- * indentation and drops it (`"\n \tx\n"` reads back as `"\n\tx\n"`).
+ * js-yaml writes a multi-line string that holds a tab as one double-quoted line of escapes. Rego
+ * is indented with tabs, so such strings (the Gatekeeper templates, the OPA authorizer's
+ * ConfigMap) are set aside, a plain token written in their place, and the token replaced by a
+ * literal block afterwards: policies stay readable, at js-yaml's speed.
  */
-function losesIndentAsBlock(text: string): boolean {
-  return text.includes('\n') && /^(?: *\n)* +[^ \n]/.test(text);
+function withBlocksSetAside(value: unknown, setAside: (text: string) => string): unknown {
+  if (typeof value === 'string') return isTabbedText(value) ? setAside(value) : value;
+  if (Array.isArray(value)) return value.map((v) => withBlocksSetAside(v, setAside));
+  if (value !== null && typeof value === 'object') {
+    // fromEntries defines each key as its own, `__proto__` included.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withBlocksSetAside(v, setAside)]));
+  }
+  return value;
+}
+
+/**
+ * Multi-line text with a tab, and nothing a literal block cannot hold: no other control
+ * characters, and no line of only spaces and tabs, which readers disagree on at the end of a block
+ * (such text stays double-quoted).
+ */
+function isTabbedText(text: string): boolean {
+  return text.includes('\t') && text.includes('\n') && LITERAL_SAFE.test(text) && !BLANK_LINE.test(text);
+}
+
+const BLANK_LINE = /^[ \t]+$/m;
+
+const LITERAL_SAFE = /^[\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufeff\uff00-\ufffd]*$/u;
+
+/** A plain word that occurs nowhere in the document, so that only the tokens it stands for match. */
+function tokenFor(document: unknown): string {
+  const json = JSON.stringify(document) ?? '';
+  let token = 'syskitblock';
+  while (json.includes(token)) token += 'x';
+  return `${token}z`;
+}
+
+/**
+ * `text` as a literal block after `head` (`key: `, `- ` or both), its lines at `indent` spaces:
+ * two more than the column of the key, or than the dash of a list item, as YAML counts them.
+ * Chomping keeps the trailing newlines exactly (`|-` none, `|` one, `|+` more); an indentation
+ * indicator is written when the first line with content, or a line of spaces before it, starts
+ * with a space, which a reader would otherwise take for indentation.
+ */
+function literalBlock(head: string, indent: number, text: string): string {
+  const trailing = /\n*$/.exec(text)![0].length;
+  const chomp = trailing === 0 ? '-' : trailing === 1 ? '' : '+';
+  const indicator = /^(?: *\n)* /.test(text) ? '2' : '';
+  const body = trailing === 0 ? text : text.slice(0, -1);
+  const pad = ' '.repeat(indent);
+  const lines = body.split('\n').map((line) => (line === '' ? '' : `${pad}${line}`));
+  return `${head}|${indicator}${chomp}\n${lines.join('\n')}`;
 }

@@ -3,7 +3,7 @@ import { load } from 'js-yaml';
 import { parseAllDocuments } from 'yaml';
 import { loadDeclarations, DEFAULT_ENVIRONMENTS, DEFAULT_SYSTEMS } from '../../synth/load';
 import { plan } from '../../synth/plan';
-import { renderPlatform, renderSystem, renderSystemObjects } from '../../synth/render';
+import { renderPlatform, renderPlatformObjects, renderSystem, renderSystemObjects } from '../../synth/render';
 import { toYaml } from '../../synth/yaml-writer';
 import { fleetHostnames, resolve } from '../../model';
 
@@ -102,12 +102,52 @@ describe('toYaml', () => {
     expect([load(text)]).toEqual(expected);
   });
 
-  it('quotes, in a document with tabbed text, keys and values that YAML 1.2 reads as numbers', () => {
-    const text = toYaml([{ rego: 'package x\n\tallow := true\n', '0o0': '0o17', plain: 'o0' }]);
-    expect(text).toBe('rego: |\n  package x\n  \tallow := true\n"0o0": "0o17"\nplain: o0\n');
-    expect(readBack(text).yaml12).toEqual([
-      { rego: 'package x\n\tallow := true\n', '0o0': '0o17', plain: 'o0' },
-    ]);
+  it('writes tabbed text as a literal block at the depth of its key or list item', () => {
+    const rego = 'package x\n\tallow := true\n';
+    const docs = [
+      {
+        rego,
+        '0o0': '0o17',
+        targets: [{ target: 'admission', code: [{ source: { rego: 'a\n\tb' } }] }],
+        nested: [['\tx\n\ny\n\n']],
+      },
+    ];
+    const text = toYaml(docs);
+    expect(text).toBe(
+      [
+        'rego: |',
+        '  package x',
+        '  \tallow := true',
+        "'0o0': '0o17'",
+        'targets:',
+        '  - target: admission',
+        '    code:',
+        '      - source:',
+        '          rego: |-',
+        '            a',
+        '            \tb',
+        'nested:',
+        '  - - |+',
+        '      \tx',
+        '',
+        '      y',
+        '',
+        '',
+      ].join('\n'),
+    );
+    expect(readBack(text).yaml11).toEqual(docs);
+    expect(readBack(text).yaml12).toEqual(docs);
+    expect([load(text)]).toEqual(docs);
+  });
+
+  it('writes strings that look like the placeholder of tabbed text as they are', () => {
+    const docs = [{ a: 'syskitblockz0', b: 'syskitblockxz1', c: 'x\n\ty\n' }];
+    const text = toYaml(docs);
+    expect(text).toBe('a: syskitblockz0\nb: syskitblockxz1\nc: |\n  x\n  \ty\n');
+    expect([load(text)]).toEqual(docs);
+    // A key named __proto__ stays a key of the document, not its prototype.
+    const proto = [JSON.parse('{"__proto__": {"rego": "x\\n\\ty"}}') as Record<string, unknown>];
+    expect(toYaml(proto)).toBe('__proto__:\n  rego: |-\n    x\n    \ty\n');
   });
 
   it('keeps the leading spaces of tabbed text whose first line with content starts with one', () => {
@@ -123,10 +163,14 @@ describe('toYaml', () => {
   it('reads back to the same values under YAML 1.1 and 1.2, whatever the strings, keys and numbers', () => {
     const numberLike = fc.stringMatching(/^[-+0-9_.:eExXbBoO~ynYN]{0,8}$/);
     const key = fc.oneof(fc.string(), numberLike);
-    // Text indented with tabs, like Rego: written through the fallback writer.
+    // Text indented with tabs, like Rego: written as literal blocks, whatever its first line and
+    // its trailing newlines.
     const tabbedText = fc
-      .array(fc.stringMatching(/^[\t a-z{}:=#-]{0,12}$/), { minLength: 2, maxLength: 5 })
-      .map((lines) => `${lines.join('\n')}\t\n`);
+      .tuple(
+        fc.array(fc.stringMatching(/^[\t a-z{}:=#-]{0,12}$/), { minLength: 2, maxLength: 5 }),
+        fc.integer({ min: 0, max: 3 }),
+      )
+      .map(([lines, newlines]) => `${lines.join('\n')}\t${'\n'.repeat(newlines)}`);
     const value = fc.letrec((tie) => ({
       node: fc.oneof(
         { depthSize: 'small' },
@@ -148,8 +192,7 @@ describe('toYaml', () => {
           const text = toYaml(docs);
           const { yaml11, yaml12 } = readBack(text);
           // JSON text compares key order and every value exactly, as a reader of the file would
-          // see them; documents holding tabbed multi-line text (Rego) go through the fallback
-          // writer, and read back the same under both versions too.
+          // see them, tabbed multi-line text (Rego) written as literal blocks included.
           expect(JSON.stringify(yaml11)).toBe(JSON.stringify(docs));
           expect(JSON.stringify(yaml12)).toBe(JSON.stringify(docs));
           expect(toYaml(docs)).toBe(text);
@@ -176,6 +219,17 @@ describe('rendered manifests', () => {
         });
         expect(renderSystem(resolved)).toBe(text);
       }
+    }
+  });
+
+  it('of the platform, Rego included, read back to exactly the objects cdk8s synthesizes', () => {
+    for (const env of fleet.environments) {
+      const hostnames = fleetHostnames(fleet.systems, env);
+      const text = renderPlatform(env, hostnames);
+      const { yaml11, yaml12 } = readBack(text);
+      const objects = renderPlatformObjects(env, hostnames);
+      expect({ env: env.name, objects: yaml11 }).toEqual({ env: env.name, objects });
+      expect({ env: env.name, objects: yaml12 }).toEqual({ env: env.name, objects });
     }
   });
 
