@@ -52,14 +52,18 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
   }
   const { synthesize } = await import('../synth/synthesize');
   const { writeRun } = await import('../synth/engine');
-  const { gitOpsFromFlags, gitOpsLayout } = await import('./gitops');
+  // The GitOps layout (and the yaml package it reads and writes kustomizations with) only when asked for.
+  const gitOpsModule =
+    values.gitops === undefined && values.repo === undefined && values.revision === undefined
+      ? undefined
+      : await import('./gitops');
   const { writeCdk8sManifests } = await import('./cdk8s-output');
   const fromCdk8s = values.out === undefined && process.env.CDK8S_OUTDIR !== undefined;
   const cdk8sOutdir = fromCdk8s ? process.env.CDK8S_OUTDIR : undefined;
   const outDir = values.out ?? cdk8sOutdir ?? 'dist';
   const jobs = wholeNumber('--jobs', values.jobs, 1);
   const waitSeconds = wholeNumber('--wait', values.wait, 0);
-  const gitOps = gitOpsFromFlags(values, outDir);
+  const gitOps = gitOpsModule?.gitOpsFromFlags(values, outDir);
   const cdk8sFiles = cdk8sOutdir !== undefined && !gitOps;
   // Refuse an output folder that is not syskit's before spending time on rendering. cdk8s owns
   // its own output folder and expects plain <env>.k8s.yaml files there.
@@ -115,7 +119,12 @@ export async function synthCommand(args: string[], io: Io): Promise<number> {
       for (const w of result.warnings) io.err(`syskit: warning: ${outDir}/${w.path}: ${w.message}`);
     }
     const files = gitOps
-      ? new Map(selectedEnvs.map((env) => [env.name, gitOpsLayout(env, result.files.get(env.name)!, gitOps)]))
+      ? new Map(
+          selectedEnvs.map((env) => [
+            env.name,
+            gitOpsModule!.gitOpsLayout(env, result.files.get(env.name)!, gitOps),
+          ]),
+        )
       : result.files;
     writeRun(folder, files, { partial, keepOtherEnvironments: values.env !== undefined });
     if (!values.quiet) {
