@@ -2,18 +2,19 @@ import * as fs from 'node:fs';
 import Module from 'node:module';
 import * as path from 'node:path';
 import { REPOSITORY_ROOT } from '../model/repository-root';
+import { transpiledDeclaration } from './transpiled-declarations';
 
 /**
  * Loads a declaration written in TypeScript (`charts/*.ts`, `--systems file.ts`). Run from the
- * sources (tsx, ts-jest), `require` already can. Run from the compiled build, tsx is registered
- * only while the declaration loads, and the declaration's imports of the toolkit (`../model`)
- * resolve to the compiled modules the CLI itself runs: one copy of each, not a second one
- * transpiled from the sources.
+ * sources (tsx, ts-jest), `require` already can. Run from the compiled build, `.ts` files load
+ * as esbuild transpiles them (cached by content, synth/transpiled-declarations.ts) only while the
+ * declaration loads, and the declaration's imports of the toolkit (`../model`) resolve to the
+ * compiled modules the CLI itself runs: one copy of each, not a second one transpiled from the
+ * sources.
  *
- * Only while: tsx's hooks see every later `require` too, and the source maps it turns on make
- * Node read the map of every module loaded after (cdk8s ships one inline in each file). Measured,
- * loading cdk8s-plus-28 after a declaration cost 240 ms of CPU with tsx left registered, 95 ms
- * without.
+ * Only while: hooks left in place see every later `require` too. With tsx, whose source maps made
+ * Node read the map of every module loaded after (cdk8s ships one inline in each file), loading
+ * cdk8s-plus-28 after a declaration cost 240 ms of CPU instead of 95 ms.
  */
 export function requireTypeScript(file: string): unknown {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -56,26 +57,39 @@ function workingCopySource(file: string, sources: string): string | undefined {
 }
 
 type ResolveFilename = (request: string, parent: unknown, ...rest: unknown[]) => string;
+type Compile = (module: { _compile(code: string, file: string): void }, file: string) => void;
 
-/** tsx's CommonJS hooks, and toolkit sources resolved to their compiled copies in `build`. */
+/**
+ * A loader for `.ts` files, and toolkit sources resolved to their compiled copies in `build`.
+ * A relative `./x.js` that names a TypeScript file (`./x.ts`), as TypeScript's own module
+ * resolution allows, resolves to it.
+ */
 function registerTypeScript(build: string): () => void {
-  const sourceMaps = process.sourceMapsEnabled;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const unregisterTsx = (require('tsx/cjs/api') as { register(): () => void }).register();
-  const internals = Module as unknown as { _resolveFilename: ResolveFilename };
+  const internals = Module as unknown as {
+    _resolveFilename: ResolveFilename;
+    _extensions: Record<string, Compile | undefined>;
+  };
   const resolveFilename = internals._resolveFilename;
+  const previousLoader = internals._extensions['.ts'];
   const sources = `${REPOSITORY_ROOT}${path.sep}`;
+  internals._extensions['.ts'] = (module, file) =>
+    module._compile(transpiledDeclaration(file, fs.readFileSync(file, 'utf8')), file);
   internals._resolveFilename = function (request, parent, ...rest) {
-    const file = resolveFilename.call(this, request, parent, ...rest);
+    let file: string;
+    try {
+      file = resolveFilename.call(this, request, parent, ...rest);
+    } catch (error) {
+      if (!/^\.\.?\/.*\.js$/.test(request)) throw error;
+      file = resolveFilename.call(this, request.replace(/\.js$/, '.ts'), parent, ...rest);
+    }
     const source = file.endsWith('.ts') ? workingCopySource(file, sources) : undefined;
     if (source === undefined) return file;
     const compiled = path.join(build, path.relative(REPOSITORY_ROOT, source)).replace(/\.ts$/, '.js');
     return fs.existsSync(compiled) ? compiled : file;
   };
   return () => {
-    // Ours first: tsx restores the original resolver only when its own is still in place.
     internals._resolveFilename = resolveFilename;
-    unregisterTsx();
-    process.setSourceMapsEnabled(sourceMaps);
+    if (previousLoader) internals._extensions['.ts'] = previousLoader;
+    else delete internals._extensions['.ts'];
   };
 }

@@ -38,13 +38,33 @@ function writeDocument(document: unknown): string {
   // Kubernetes objects are mappings; a bare scalar or list (no object) is written as js-yaml writes it.
   if (document === null || typeof document !== 'object' || Array.isArray(document))
     return dumpPlain(document);
-  const blocks: string[] = [];
-  const token = tokenFor(document);
-  const stripped = withBlocksSetAside(document, (text) => `${token}${blocks.push(text) - 1}`);
-  const text = dumpPlain(stripped);
-  if (blocks.length === 0) return text;
-  return text.replace(new RegExp(`^( *)((?:- )*)(.*)${token}(\\d+)$`, 'gm'), (_, spaces, dashes, key, i) =>
-    literalBlock(`${spaces}${dashes}${key}`, spaces.length + dashes.length + (key === '' ? 0 : 2), blocks[i]),
+  let blocks: string[] = [];
+  let token = `${TOKEN}z`;
+  let clash = false;
+  let stripped = setBlocksAside(
+    document,
+    (text) => `${token}${blocks.push(text) - 1}`,
+    (text) => (clash ||= text.includes(TOKEN)),
+  );
+  if (blocks.length === 0) return dumpPlain(document);
+  if (clash) {
+    // The document holds the token's word itself: a longer token that it does not hold.
+    token = tokenFor(document);
+    blocks = [];
+    stripped = setBlocksAside(
+      document,
+      (text) => `${token}${blocks.push(text) - 1}`,
+      () => false,
+    );
+  }
+  return dumpPlain(stripped).replace(
+    new RegExp(`^( *)((?:- )*)(.*)${token}(\\d+)$`, 'gm'),
+    (_, spaces: string, dashes: string, key: string, i: string) =>
+      literalBlock(
+        `${spaces}${dashes}${key}`,
+        spaces.length + dashes.length + (key === '' ? 0 : 2),
+        blocks[+i],
+      ),
   );
 }
 
@@ -52,18 +72,39 @@ function dumpPlain(value: unknown): string {
   return dump(value, { lineWidth: -1, noRefs: true, schema: SCHEMA });
 }
 
+const TOKEN = 'syskitblock';
+
 /**
  * js-yaml writes a multi-line string that holds a tab as one double-quoted line of escapes. Rego
  * is indented with tabs, so such strings (the Gatekeeper templates, the OPA authorizer's
  * ConfigMap) are set aside, a plain token written in their place, and the token replaced by a
- * literal block afterwards: policies stay readable, at js-yaml's speed.
+ * literal block afterwards: policies stay readable, at js-yaml's speed. Copies only what holds
+ * such a string; `seen` gets every other string and key, to check the token against.
  */
-function withBlocksSetAside(value: unknown, setAside: (text: string) => string): unknown {
-  if (typeof value === 'string') return isTabbedText(value) ? setAside(value) : value;
-  if (Array.isArray(value)) return value.map((v) => withBlocksSetAside(v, setAside));
+function setBlocksAside(
+  value: unknown,
+  setAside: (text: string) => string,
+  seen: (text: string) => void,
+): unknown {
+  if (typeof value === 'string') {
+    if (isTabbedText(value)) return setAside(value);
+    seen(value);
+    return value;
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((v) => setBlocksAside(v, setAside, seen));
+    return items.some((v, i) => v !== value[i]) ? items : value;
+  }
   if (value !== null && typeof value === 'object') {
+    let changed = false;
+    const entries = Object.entries(value).map(([k, v]) => {
+      seen(k);
+      const written = setBlocksAside(v, setAside, seen);
+      changed ||= written !== v;
+      return [k, written] as const;
+    });
     // fromEntries defines each key as its own, `__proto__` included.
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withBlocksSetAside(v, setAside)]));
+    return changed ? Object.fromEntries(entries) : value;
   }
   return value;
 }
@@ -84,7 +125,7 @@ const LITERAL_SAFE = /^[\t\n\x20-\x7e\u00a0-\ud7ff\ue000-\ufeff\uff00-\ufffd]*$/
 /** A plain word that occurs nowhere in the document, so that only the tokens it stands for match. */
 function tokenFor(document: unknown): string {
   const json = JSON.stringify(document) ?? '';
-  let token = 'syskitblock';
+  let token = TOKEN;
   while (json.includes(token)) token += 'x';
   return `${token}z`;
 }

@@ -27,8 +27,12 @@ interface Run {
 }
 
 function cli(mode: Mode, ...args: string[]): Run {
+  return cliWith({}, mode, ...args);
+}
+
+function cliWith(extraEnv: NodeJS.ProcessEnv, mode: Mode, ...args: string[]): Run {
   const probe = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-probe-')), 'probe.json');
-  const env: NodeJS.ProcessEnv = { ...process.env, SYSKIT_PROBE_OUT: probe };
+  const env: NodeJS.ProcessEnv = { ...process.env, ...extraEnv, SYSKIT_PROBE_OUT: probe };
   if (mode === 'sources') env.SYSKIT_FROM_SOURCES = '1';
   else delete env.SYSKIT_FROM_SOURCES;
   const result = spawnSync(
@@ -126,6 +130,40 @@ describe('the compiled build', () => {
     expect(names.has('charts')).toBe(true);
     // The sources of model/ would be a second copy of the schemas beside the compiled one.
     expect(names.has('model')).toBe(false);
+  }, 60_000);
+
+  it('loads unchanged .ts declarations transpiled by an earlier run, without esbuild or tsx', () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-cache-'));
+    // A declaration of its own, beside the examples, that imports a helper as `./x.js`.
+    const dir = fs.mkdtempSync(path.join(ROOT, '.test-declarations-'));
+    try {
+      const example = fs.readFileSync(path.join(ROOT, 'charts/identity.ts'), 'utf8');
+      fs.writeFileSync(path.join(dir, '_owner.ts'), "export const owner: string = 'identity-team';\n");
+      fs.writeFileSync(
+        path.join(dir, 'identity.ts'),
+        example
+          .replace("from '../model';", "from '../model';\nimport { owner } from './_owner.js';")
+          .replace("owner: 'identity-team',", 'owner,'),
+      );
+      const env = { XDG_CACHE_HOME: cache };
+      const graph = (): Run =>
+        cliWith(env, 'build', 'graph', '--env', 'dev', '--format', 'json', '--systems', dir);
+      const first = graph();
+      expect({ code: first.code, err: first.err }).toEqual({ code: 0, err: '' });
+      expect(JSON.parse(first.out).services).toContain('identity/accounts');
+      expect(loaded(first.modules).has('esbuild')).toBe(true);
+      const second = graph();
+      expect(second.out).toBe(first.out);
+      const names = loaded(second.modules);
+      expect({ esbuild: names.has('esbuild'), tsx: names.has('tsx') }).toEqual({
+        esbuild: false,
+        tsx: false,
+      });
+      expect(fs.readdirSync(path.join(cache, 'syskit', 'declarations')).length).toBeGreaterThanOrEqual(2);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
   }, 60_000);
 
   it('writes the same files as the sources', () => {
