@@ -10,8 +10,10 @@
  * - syskit: a fresh `up` (a new state folder), a second `up` with nothing to change, and an `up`
  *   after the change, whose output must name only the changed system's stack.
  *
- * Between the two tools every object of the folder is deleted (namespaces included, and waited
- * for), so both start from the same cluster: the upstream CRDs and nothing else. Gatekeeper does
+ * Both tools start from the same cluster: the upstream CRDs and nothing else. For the examples,
+ * every object of the folder is deleted between them (namespaces included, and waited for); for
+ * fleets of thousands of objects a new control plane is started instead (about a minute with the
+ * CRDs), since the controller manager takes many minutes to empty and remove their namespaces. Gatekeeper does
  * not run here, so both leave the constraints out (`--no-constraints`), and nothing waits for
  * readiness (`--skip-await`: without a node no pod ever becomes ready).
  *
@@ -217,16 +219,17 @@ function kubectlFolder(dist: string, to: string): number {
   return objects;
 }
 
-function fleetSpecs(sizes: readonly number[], work: string): FleetSpec[] {
-  const specs: FleetSpec[] = [
-    {
+function fleetSpecs(sizes: readonly number[], work: string, examples: boolean): FleetSpec[] {
+  const specs: FleetSpec[] = [];
+  if (examples) {
+    specs.push({
       name: 'examples',
       systemsPath: path.join(root, 'charts'),
       systems: 3,
       changedSystem: 'commerce',
       override: { commerce: { services: { cart: { replicas: 2 } } } },
-    },
-  ];
+    });
+  }
   for (const n of sizes) {
     const dir = path.join(work, `fleet-${n}`, 'systems');
     fs.mkdirSync(dir, { recursive: true });
@@ -253,6 +256,8 @@ export function changedStacks(stdout: string): string[] {
 export interface ApplyBenchOptions {
   /** Sizes of the synthetic fleets, besides the examples. */
   readonly sizes: readonly number[];
+  /** Whether the examples are measured too. @default true */
+  readonly examples?: boolean;
   /** Rounds for the examples (each round starts fresh); synthetic fleets run once. */
   readonly rounds: number;
   /**
@@ -265,15 +270,26 @@ export interface ApplyBenchOptions {
   readonly log: (line: string) => void;
 }
 
-export async function runApplyBench(options: ApplyBenchOptions): Promise<ApplyRow[]> {
-  const { log } = options;
-  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-apply-bench-'));
-  const clusterDir = path.join(work, 'cluster');
-  const kubeconfig = path.join(clusterDir, 'kubeconfig');
-  const rows: ApplyRow[] = [];
+/** Fleets of at least this many objects get a new control plane before each tool instead of a deletion. */
+const FRESH_CLUSTER_OBJECTS = 1000;
+
+/** A control plane in its own folder, with the upstream CRDs established. */
+interface BenchCluster {
+  readonly kubeconfig: string;
+  down(): Promise<void>;
+}
+
+async function startCluster(dir: string, log: (line: string) => void): Promise<BenchCluster> {
+  log(`starting a control plane in ${path.basename(dir)}`);
+  await syskit(['cluster', 'up', '--dir', dir]);
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  const down = async () => {
+    await syskit(['cluster', 'down', '--dir', dir]).catch((error: unknown) =>
+      log(`cluster down failed: ${(error as Error).message}`),
+    );
+    fs.rmSync(dir, { recursive: true, force: true });
+  };
   try {
-    log('starting a control plane');
-    await syskit(['cluster', 'up', '--dir', clusterDir]);
     log('installing the upstream CRDs');
     await kubectl(kubeconfig, [
       'apply',
@@ -284,18 +300,48 @@ export async function runApplyBench(options: ApplyBenchOptions): Promise<ApplyRo
       await crdsDir(),
     ]);
     await kubectl(kubeconfig, ['wait', '--for=condition=Established', '--timeout=300s', 'crd', '--all']);
-    for (const spec of fleetSpecs(options.sizes, work)) {
+  } catch (error) {
+    await down();
+    throw error;
+  }
+  return { kubeconfig, down };
+}
+
+export async function runApplyBench(options: ApplyBenchOptions): Promise<ApplyRow[]> {
+  const { log } = options;
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-apply-bench-'));
+  let started = 0;
+  let cluster: BenchCluster | undefined;
+  // The cluster the next measurement runs on: the current one emptied by the caller, or a new one.
+  const freshCluster = async (): Promise<string> => {
+    await cluster?.down();
+    cluster = undefined;
+    cluster = await startCluster(path.join(work, `cluster-${++started}`), log);
+    return cluster.kubeconfig;
+  };
+  const rows: ApplyRow[] = [];
+  try {
+    await freshCluster();
+    for (const spec of fleetSpecs(options.sizes, work, options.examples ?? true)) {
       const variants = options.stacks ?? (spec.name === 'examples' ? [1, undefined] : [undefined]);
       for (const stacks of [variants].flat()) {
-        rows.push(await benchFleet(spec, work, kubeconfig, { ...options, stacks }));
+        rows.push(
+          await benchFleet(
+            spec,
+            work,
+            { current: () => cluster!.kubeconfig, fresh: freshCluster },
+            {
+              ...options,
+              stacks,
+            },
+          ),
+        );
         // A long run that is stopped later still leaves what it measured.
         log(`measured: ${JSON.stringify(rows[rows.length - 1])}`);
       }
     }
   } finally {
-    await syskit(['cluster', 'down', '--dir', clusterDir]).catch((error: unknown) =>
-      log(`cluster down failed: ${(error as Error).message}`),
-    );
+    await cluster?.down();
     fs.rmSync(work, { recursive: true, force: true });
   }
   return rows;
@@ -304,7 +350,7 @@ export async function runApplyBench(options: ApplyBenchOptions): Promise<ApplyRo
 async function benchFleet(
   spec: FleetSpec,
   work: string,
-  kubeconfig: string,
+  clusters: { current(): string; fresh(): Promise<string> },
   options: ApplyBenchOptions,
 ): Promise<ApplyRow> {
   const { log } = options;
@@ -323,9 +369,15 @@ async function benchFleet(
     const count = kubectlFolder(dist, folders[which]);
     if (which === 'unchanged') objects = count;
   }
+  let kubeconfig = clusters.current();
   const apply = (folder: string) =>
     kubectl(kubeconfig, ['apply', '--server-side', `--field-manager=${FIELD_MANAGER}`, '-f', folder]);
+  const large = objects >= FRESH_CLUSTER_OBJECTS;
   const wipe = async () => {
+    if (large) {
+      kubeconfig = await clusters.fresh();
+      return;
+    }
     // Both folders, so an object only the change adds goes too; namespaces are waited for.
     for (const folder of [folders.changed, folders.unchanged]) {
       await kubectl(kubeconfig, ['delete', '--ignore-not-found', '--wait', '--timeout=900s', '-f', folder]);
@@ -375,7 +427,7 @@ async function benchFleet(
     fs.rmSync(state, { recursive: true, force: true });
   }
   // The next fleet starts from the CRDs alone, as this one did.
-  await wipe();
+  if (!large) await wipe();
   const m = (key: string) => medianSample(samples[key]);
   return {
     fleet: spec.name,

@@ -44,9 +44,10 @@ node -e 0 and against loading cdk8s-plus-28, yaml and zod (bench/cli.ts), in
 dev (fresh, unchanged, after a one-system change) against kubectl apply and
 kubectl diff --server-side of the same objects, for the examples (--rounds
 rounds, default 3) and fleets of 10 and 40 systems (--quick: 10 only; --sizes
-10,40 names them, --sizes '' leaves them out); --stacks N
-and --parallel N pass those flags to syskit up (without --stacks the examples
-run twice: --stacks 1 and the default).
+10,40 names them, --sizes '' leaves them out; --no-examples leaves the examples
+out); --stacks N and --parallel N pass those flags to syskit up (without
+--stacks the examples run twice: --stacks 1 and the default). Fleets of 1,000
+objects or more get a new control plane before each tool instead of a deletion.
 `);
   process.exit(0);
 }
@@ -102,6 +103,7 @@ if (args.includes('--apply')) {
       : args.includes('--quick')
         ? [10]
         : [10, 40],
+    examples: !args.includes('--no-examples'),
     rounds: option('--rounds') ?? 3,
     stacks: option('--stacks'),
     parallel: option('--parallel'),
