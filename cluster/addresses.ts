@@ -4,8 +4,8 @@
  * on the host's loopback and reaches the namespace through a relay.
  */
 
-/** Service ClusterIPs; the first address is the `kubernetes` Service. */
-export const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/24';
+/** Service ClusterIPs, room for fleets of thousands of Services; the first is the `kubernetes` Service. */
+export const SERVICE_CLUSTER_IP_RANGE = '10.0.0.0/16';
 export const KUBERNETES_SERVICE_IP = '10.0.0.1';
 /** The cluster DNS Service (CoreDNS), the resolver the kubelet gives every pod. */
 export const DNS_SERVICE_IP = '10.0.0.10';
