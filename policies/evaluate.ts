@@ -212,8 +212,10 @@ function runDriver(
 ): Promise<Record<string, DriverViolation[] | undefined>> {
   const args = ['eval', '--format', 'json', '--stdin-input', ...files.flatMap((f) => ['-d', f])];
   args.push('data.syskit.driver.by_environment');
+  const json = JSON.stringify(input);
+  const options = { maxBuffer: 256 * 1024 * 1024, env: goGcFor(json.length) };
   return new Promise((resolve, reject) => {
-    const child = execFile(opa, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(opa, args, options, (error, stdout, stderr) => {
       if (error) {
         reject(
           new Error(`opa eval failed (${opa}): ${opaErrors(stdout) ?? (stderr.trim() || error.message)}`),
@@ -230,8 +232,22 @@ function runDriver(
         reject(new Error(`opa eval printed unexpected output: ${(e as Error).message}`));
       }
     });
-    child.stdin?.end(JSON.stringify(input));
+    child.stdin?.end(json);
   });
+}
+
+/** Inputs up to this size leave OPA's heap well under GC_FREE_LIMIT (the examples': 0.7 MB, 72 MB). */
+const GC_FREE_INPUT_BYTES = 8 * 1024 * 1024;
+const GC_FREE_LIMIT = '512MiB';
+
+/**
+ * The environment of an `opa eval` of `inputBytes` of input. A small run ends before its garbage is
+ * worth collecting: without Go's collector, the examples' run takes about a fifth less CPU. The
+ * collector still starts at GC_FREE_LIMIT; larger inputs run with Go's defaults.
+ */
+function goGcFor(inputBytes: number): NodeJS.ProcessEnv {
+  if (inputBytes > GC_FREE_INPUT_BYTES || process.env.GOGC !== undefined) return process.env;
+  return { ...process.env, GOGC: 'off', GOMEMLIMIT: process.env.GOMEMLIMIT ?? GC_FREE_LIMIT };
 }
 
 /** The messages of OPA's JSON error report, without its stack traces. */
