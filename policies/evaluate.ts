@@ -16,6 +16,7 @@
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { opaEnvironment } from './opa-environment';
 import {
   defaultPoliciesDir,
   enforcementOf,
@@ -213,7 +214,7 @@ function runDriver(
   const args = ['eval', '--format', 'json', '--stdin-input', ...files.flatMap((f) => ['-d', f])];
   args.push('data.syskit.driver.by_environment');
   const json = JSON.stringify(input);
-  const options = { maxBuffer: 256 * 1024 * 1024, env: goGcFor(json.length) };
+  const options = { maxBuffer: 256 * 1024 * 1024, env: opaEnvironment(json.length) };
   return new Promise((resolve, reject) => {
     const child = execFile(opa, args, options, (error, stdout, stderr) => {
       if (error) {
@@ -234,20 +235,6 @@ function runDriver(
     });
     child.stdin?.end(json);
   });
-}
-
-/** Inputs up to this size leave OPA's heap well under GC_FREE_LIMIT (the examples': 0.7 MB, 72 MB). */
-const GC_FREE_INPUT_BYTES = 8 * 1024 * 1024;
-const GC_FREE_LIMIT = '512MiB';
-
-/**
- * The environment of an `opa eval` of `inputBytes` of input. A small run ends before its garbage is
- * worth collecting: without Go's collector, the examples' run takes about a fifth less CPU. The
- * collector still starts at GC_FREE_LIMIT; larger inputs run with Go's defaults.
- */
-function goGcFor(inputBytes: number): NodeJS.ProcessEnv {
-  if (inputBytes > GC_FREE_INPUT_BYTES || process.env.GOGC !== undefined) return process.env;
-  return { ...process.env, GOGC: 'off', GOMEMLIMIT: process.env.GOMEMLIMIT ?? GC_FREE_LIMIT };
 }
 
 /** The messages of OPA's JSON error report, without its stack traces. */

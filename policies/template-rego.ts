@@ -23,6 +23,7 @@ import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { opaEnvironment } from './opa-environment';
 
 export interface RegoSource {
   rego: string;
@@ -84,9 +85,8 @@ async function checkDistinct(sources: readonly RegoSource[], opa: string): Promi
 export async function parseModules(opa: string, texts: readonly string[]): Promise<Map<string, RegoModule>> {
   if (texts.length === 0) return new Map();
   const query = '{i: rego.parse_module(sprintf("%d.rego", [i]), m) | some i, m in input.modules}';
-  const result = await run(opa, ['eval', '--format', 'raw', '--stdin-input', query], {
-    modules: texts,
-  });
+  const input = JSON.stringify({ modules: texts });
+  const result = await run(opa, ['eval', '--format', 'raw', '--stdin-input', query], input.length, input);
   if (result.code !== 0) return new Map();
   const modules = JSON.parse(result.stdout) as Record<string, RegoModule>;
   return new Map(texts.flatMap((text, i) => (modules[i] ? [[text, modules[i]] as const] : [])));
@@ -114,7 +114,8 @@ async function checkTogether(sources: readonly RegoSource[], ctx: Context): Prom
   const libs = sources[0].libs.map((lib, j) => write(`lib_${j}.rego`, lib));
   const where = (file: string) => (entries.includes(file) ? 'rego' : `libs[${libs.indexOf(file)}]`);
   const versionFlag = sources[0].version === 'v0' ? ['--v0-compatible'] : [];
-  const check = await run(ctx.opa, ['check', '--format', 'json', ...versionFlag, ...entries, ...libs]);
+  const bytes = sources.reduce((n, s) => n + s.rego.length, 0) + sources[0].libs.join('').length;
+  const check = await run(ctx.opa, ['check', '--format', 'json', ...versionFlag, ...entries, ...libs], bytes);
   if (check.code !== 0) {
     if (sources.length === 1) return [opaErrors(check.stdout || check.stderr, dir, where)];
     return Promise.all(sources.map(async (s) => (await checkTogether([s], ctx))[0]));
@@ -207,10 +208,11 @@ const parsedSources = new Map<string, Promise<RunResult>>();
 
 /** `opa parse` of a file, once per source text and Rego version in this process. */
 function parseOnce(opa: string, versionFlag: string[], file: string): Promise<RunResult> {
-  const key = `${opa}\0${versionFlag.join(' ')}\0${fs.readFileSync(file, 'utf8')}`;
+  const text = fs.readFileSync(file, 'utf8');
+  const key = `${opa}\0${versionFlag.join(' ')}\0${text}`;
   let parsed = parsedSources.get(key);
   if (!parsed) {
-    parsed = run(opa, ['parse', '--format', 'json', ...versionFlag, file]);
+    parsed = run(opa, ['parse', '--format', 'json', ...versionFlag, file], text.length);
     parsedSources.set(key, parsed);
     // A failure names its file: parse again next time rather than report another file's name.
     void parsed.then((r) => {
@@ -261,9 +263,11 @@ function opaErrors(output: string, dir: string, where: (file: string) => string)
   return [`opa check failed: ${output.trim()}`];
 }
 
-function run(cmd: string, args: string[], stdin?: unknown): Promise<RunResult> {
+/** Runs OPA on `bytes` of Rego and input. */
+function run(cmd: string, args: string[], bytes: number, stdin?: string): Promise<RunResult> {
+  const options = { maxBuffer: 64 << 20, env: opaEnvironment(bytes) };
   return new Promise((resolve) => {
-    const child = execFile(cmd, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
+    const child = execFile(cmd, args, options, (err, stdout, stderr) => {
       const code = err
         ? typeof (err as { code?: unknown }).code === 'number'
           ? (err as { code: number }).code
@@ -271,6 +275,6 @@ function run(cmd: string, args: string[], stdin?: unknown): Promise<RunResult> {
         : 0;
       resolve({ code, stdout, stderr });
     });
-    child.stdin?.end(stdin === undefined ? undefined : JSON.stringify(stdin));
+    child.stdin?.end(stdin);
   });
 }
