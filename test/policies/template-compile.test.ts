@@ -39,7 +39,7 @@ function template(kind: string, rego: string, version?: 'v1') {
 }
 
 /** An OPA that records the subcommand of every run in `log`. */
-function countingOpa(opa: string): { opaPath: string; runs: () => string[] } {
+function countingOpa(opa: string): { opaPath: string; runs: () => string[]; remove: () => void } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-counting-opa-'));
   const log = path.join(dir, 'runs');
   const opaPath = path.join(dir, 'opa');
@@ -47,6 +47,7 @@ function countingOpa(opa: string): { opaPath: string; runs: () => string[] } {
   return {
     opaPath,
     runs: () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []),
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
 }
 
@@ -71,6 +72,7 @@ describe('ConstraintTemplates Gatekeeper would not compile (real OPA)', () => {
     expect(catalog.length).toBeGreaterThan(10);
     expect(await checkTemplates(catalog, { opaPath: opa.opaPath })).toEqual([]);
     expect(opa.runs().sort()).toEqual(['check', 'eval']);
+    opa.remove();
   }, 60_000);
 
   it('parses with rego.parse_module exactly as opa parse does, for every module of the catalog', async () => {
