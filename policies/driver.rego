@@ -101,10 +101,9 @@ candidates(kinds) := input.objects if {
 	some obj in index[kind]
 ]
 
-objects_by_kind := {kind: objs |
-	some object in input.objects
-	kind := object.kind
-	objs := [obj | some obj in input.objects; obj.kind == kind]
+# One pass over the objects per kind present (a few dozen), not one per object.
+objects_by_kind := {kind: [obj | some obj in input.objects; obj.kind == kind] |
+	some kind in {obj.kind | some obj in input.objects}
 }
 
 # selects(match, obj) mirrors Gatekeeper's spec.match for the fields syskit's constraints use
