@@ -98,7 +98,14 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
-export function runCliBench(rounds: number, log: (line: string) => void): CliRow[] {
+/** The two baselines every ratio needs; `only` never leaves them out. */
+const BASELINES = new Set(['node -e 0', 'node: load cdk8s-plus-28, yaml, zod']);
+
+/**
+ * @param only when given, the commands whose name contains one of these strings (and the
+ * baselines), instead of all of them
+ */
+export function runCliBench(rounds: number, log: (line: string) => void, only?: readonly string[]): CliRow[] {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-cli-bench-out-'));
   const examples = changedExamples();
   const help = execFileSync(process.execPath, [syskit, '--help'], { cwd: root, encoding: 'utf8' });
@@ -109,7 +116,7 @@ export function runCliBench(rounds: number, log: (line: string) => void): CliRow
     .map((line) => line.trim().split(/\s+/)[0]);
   const node = (...args: string[]): string[] => [process.execPath, ...args];
   const sources = { SYSKIT_FROM_SOURCES: '1' };
-  const commands: Command[] = [
+  const all: Command[] = [
     { name: 'node -e 0', argv: node('-e', '0') },
     {
       name: 'node: load cdk8s-plus-28, yaml, zod',
@@ -149,6 +156,9 @@ export function runCliBench(rounds: number, log: (line: string) => void): CliRow
       wallTargetMs: 2000,
     },
   ];
+  const commands = all.filter(
+    (c) => !only || BASELINES.has(c.name) || only.some((part) => c.name.includes(part)),
+  );
   const samples = new Map<
     string,
     { cpuMs: number[]; ownCpuMs: number[]; maxRssMb: number[]; wallMs: number[] }

@@ -28,7 +28,7 @@ interface Sample {
 const args = process.argv.slice(2);
 if (args.includes('--help') || args.includes('-h')) {
   process.stdout.write(`Usage: npm run bench [-- --quick] [-- --json] [-- --no-readme]
-       npm run bench -- --cli [--rounds N]
+       npm run bench -- --cli [--rounds N] [--only TEXT]...
 
 Measures full synthesis (parallel and serial), the YAML floor, the naive single
 App, an incremental run after a one-system change, policy validation, and
@@ -39,6 +39,8 @@ four environments. Prints ratios; writes bench/README.md unless --no-readme or -
 --cli measures the CPU time of the CLI's commands on the example systems against
 node -e 0 and against loading cdk8s-plus-28, yaml and zod (bench/cli.ts), in
 --rounds rounds (default 7), and writes its own table into bench/README.md.
+--only TEXT (repeatable) runs only the commands whose name contains TEXT, with
+the two baselines, and leaves bench/README.md as it is.
 
 --apply starts a local control plane (bench/apply.ts) and measures syskit up of
 dev (fresh, unchanged, after a one-system change) against kubectl apply and
@@ -73,10 +75,16 @@ function writeReadmeBlock(name: string, body: string): void {
 if (args.includes('--cli')) {
   const roundsAt = args.indexOf('--rounds');
   const rounds = roundsAt >= 0 ? Number(args[roundsAt + 1]) : 7;
-  const rows = runCliBench(rounds, (line) => process.stderr.write(`${line}\n`));
+  const only = args.flatMap((a, i) => (args[i - 1] === '--only' ? [a] : []));
+  const rows = runCliBench(
+    rounds,
+    (line) => process.stderr.write(`${line}\n`),
+    only.length > 0 ? only : undefined,
+  );
   const table = cliTable(rows);
   process.stdout.write(`${table}\n\nmachine: ${machine}\n`);
-  if (!args.includes('--no-readme')) {
+  // A partial table would replace the whole one.
+  if (!args.includes('--no-readme') && only.length === 0) {
     writeReadmeBlock(
       'cli',
       `Last run (\`npm run bench -- --cli\`, median of ${rounds} rounds), ${new Date().toISOString().slice(0, 10)}, on ${machine}:\n\n${table}`,

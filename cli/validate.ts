@@ -59,7 +59,7 @@ async function validate(args: string[], io: Io): Promise<number> {
   const { policyEnvironmentOf } = await import('../constructs/gatekeeper-policies');
   const { evaluateEnvironments } = await import('../policies/evaluate');
   const { plan, renderEnvironmentDocuments } = await import('../synth/engine');
-  const { checkTemplates, isConstraintTemplate } = await import('../policies/template-compile');
+  const { checkEachTemplate, isConstraintTemplate } = await import('../policies/template-compile');
   const { readManifests } = await import('./manifests');
   const manifests = values.manifests === undefined ? undefined : await readManifests(values.manifests);
   const systems = manifests ? [] : loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
@@ -75,25 +75,29 @@ async function validate(args: string[], io: Io): Promise<number> {
   const all: Violation[] = [];
   const templateProblems: Array<TemplateProblem & { environment: string }> = [];
   let denied = 0;
-  // Every environment carries the same templates, apart from the environment label; each distinct
-  // one is compiled once, told apart by what Gatekeeper compiles (its name and spec).
-  const compiled = new Map<string, Promise<TemplateProblem[]>>();
-  const checkOnce = (objects: Record<string, unknown>[]) =>
-    Promise.all(
-      objects.map((o) => {
-        const key = JSON.stringify([(o.metadata as { name?: unknown } | undefined)?.name, o.spec]);
-        if (!compiled.has(key)) compiled.set(key, checkTemplates([o]));
-        return compiled.get(key)!;
-      }),
-    ).then((lists) => lists.flat());
   const rendered = envs.map((env) => {
     // The objects synth would write: its YAML reads back to exactly these (test/synth/yaml-writer.test.ts).
     const files = manifests ? [] : renderEnvironmentDocuments(fleet, env, selected);
     return { env, files, objects: manifests ?? files.flatMap((f) => f.documents) };
   });
-  // One OPA run for every environment: compiling the Rego is most of what a run costs.
+  // Every environment carries the same templates, apart from the environment label: each distinct
+  // one is checked once, told apart by what Gatekeeper compiles (its name and spec), and all of
+  // them together, in as few OPA runs as they allow.
+  const templateKey = (o: Record<string, unknown>) =>
+    JSON.stringify([(o.metadata as { name?: unknown } | undefined)?.name, o.spec]);
+  const templates = new Map(
+    rendered.flatMap(({ objects }) =>
+      objects.filter(isConstraintTemplate).map((o) => [templateKey(o), o] as const),
+    ),
+  );
+  // One OPA run for every environment: the process and the Rego's compilation are shared.
   const [templateChecks, violationsByEnv] = await Promise.all([
-    Promise.all(rendered.map(({ objects }) => checkOnce(objects.filter(isConstraintTemplate)))),
+    checkEachTemplate([...templates.values()]).then((found) => {
+      const byKey = new Map([...templates.keys()].map((key, i) => [key, found[i]]));
+      return rendered.map(({ objects }) =>
+        objects.filter(isConstraintTemplate).flatMap((o) => byKey.get(templateKey(o))!),
+      );
+    }),
     evaluateEnvironments(rendered.map(({ env, objects }) => ({ objects, env: policyEnvironmentOf(env) }))),
   ]);
   for (const [i, { env, files, objects }] of rendered.entries()) {

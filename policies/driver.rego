@@ -18,7 +18,7 @@ import data.lib.syskit.kubernetes
 
 violations contains violation if {
 	some rule in input.rules
-	some obj in input.objects
+	some obj in candidates(object.get(rule.match, "kinds", []))
 	selects(rule.match, obj)
 	review := {"review": review_of(obj), "parameters": object.get(rule, "parameters", {})}
 	some result in results(rule, review)
@@ -85,6 +85,25 @@ by_group_version(objs) := {gv: by_kind(objs, gv) | some gv in {obj.apiVersion | 
 
 by_kind(objs, gv) := {kind: {obj.metadata.name: obj | some obj in objs; obj.apiVersion == gv; obj.kind == kind} |
 	some kind in {obj.kind | some obj in objs; obj.apiVersion == gv}
+}
+
+# candidates(kinds) are the objects a spec.match.kinds may select: those of the kinds it names, found
+# by kind instead of trying every rule on every object; every object when it names none or "*".
+# selects(match, obj) still decides.
+candidates(kinds) := input.objects if {
+	count(kinds) == 0
+} else := input.objects if {
+	some selector in kinds
+	"*" in selector.kinds
+} else := [obj |
+	index := objects_by_kind
+	some kind in {kind | some selector in kinds; some kind in selector.kinds}
+	some obj in index[kind]
+]
+
+# One pass over the objects per kind present (a few dozen), not one per object.
+objects_by_kind := {kind: [obj | some obj in input.objects; obj.kind == kind] |
+	some kind in {obj.kind | some obj in input.objects}
 }
 
 # selects(match, obj) mirrors Gatekeeper's spec.match for the fields syskit's constraints use

@@ -83,3 +83,30 @@ test_evaluates_each_environment_as_its_own_input if {
 	{v.rule | some v in found.dev} == {"no-ingress"}
 	{v.rule | some v in found.qa} == {"disruption-budgets"}
 }
+
+secrets_rule(kinds) := {"name": "no-literal-secrets", "package": "no_literal_secrets", "match": {"kinds": kinds}}
+
+test_selects_every_kind_for_a_wildcard_or_no_kinds if {
+	secret := {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "web", "namespace": "shop"}, "stringData": {"password": "x"}}
+	objects := [system_namespace, secret, ingress("shop", {})]
+	count(driver.violations) == 1 with input as {"objects": objects, "rules": [secrets_rule([{"apiGroups": ["*"], "kinds": ["*"]}])]}
+	count(driver.violations) == 1 with input as {"objects": objects, "rules": [secrets_rule([{"apiGroups": [""], "kinds": ["Pod", "*"]}])]}
+	count(driver.violations) == 1 with input as {"objects": objects, "rules": [secrets_rule([])]}
+	count(driver.violations) == 1 with input as {"objects": objects, "rules": [{"name": "no-literal-secrets", "package": "no_literal_secrets", "match": {}}]}
+}
+
+test_matches_the_group_as_well_as_the_kind if {
+	other_group := {"name": "no-ingress", "package": "no_ingress", "match": {"kinds": [{"apiGroups": ["extensions"], "kinds": ["Ingress"]}]}}
+	any_group := {"name": "no-ingress", "package": "no_ingress", "match": {"kinds": [{"apiGroups": ["*"], "kinds": ["Ingress"]}]}}
+	count(driver.violations) == 0 with input as {"objects": [system_namespace, ingress("shop", {})], "rules": [other_group]}
+	count(driver.violations) == 1 with input as {"objects": [system_namespace, ingress("shop", {})], "rules": [any_group]}
+}
+
+test_reports_an_object_once_when_several_selectors_name_its_kind if {
+	twice := {"name": "no-ingress", "package": "no_ingress", "match": {"kinds": [
+		{"apiGroups": ["networking.k8s.io"], "kinds": ["Ingress"]},
+		{"apiGroups": ["networking.k8s.io", "extensions"], "kinds": ["Ingress", "Ingress"]},
+	]}}
+	found := [v | some v in driver.violations] with input as {"objects": [system_namespace, ingress("shop", {})], "rules": [twice]}
+	count(found) == 1
+}

@@ -8,12 +8,15 @@
  * `driver.rego` are loaded with `-d`, and the driver selects the objects each Constraint would
  * select and evaluates the rule on each, with `data.inventory` built from the manifests of the
  * kinds Gatekeeper syncs (so the referential rules see the PodDisruptionBudgets beside a
- * Deployment), one environment at a time. Parsing and compiling the Rego is most of a small
- * run's cost, so a fleet's environments share one process.
+ * Deployment), one environment at a time. A fleet's environments share one process, which starts,
+ * reads and compiles the Rego once; most of what is left is evaluating the rules on the objects
+ * they select (`opa eval --profile`), and reading the input, of which the objects no rule can
+ * read are left out.
  */
 import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { opaEnvironment } from './opa-environment';
 import {
   defaultPoliciesDir,
   enforcementOf,
@@ -79,12 +82,13 @@ export async function evaluateEnvironments(
   const policiesDir = opts.policiesDir ?? defaultPoliciesDir();
   const rules = loadPolicies(policiesDir);
   const synced = gatekeeperConfig(rules).spec.sync.syncOnly;
+  const seen = readKinds(rules, synced);
   const input = {
     environments: Object.fromEntries(
       environments.map(({ objects, env }) => [
         env.name,
         {
-          objects,
+          objects: seen ? objects.filter((o) => seen.has(o.kind as string)) : objects,
           rules: rules.map((rule) => ({
             name: rule.name,
             package: rule.regoPackage.split('.').pop(),
@@ -143,6 +147,29 @@ function assertUnique(objects: Record<string, unknown>[]): void {
   }
 }
 
+/**
+ * The kinds of object the driver can read: those a rule's match names, those Gatekeeper syncs into
+ * the inventory, and Namespaces (their labels decide namespaceSelector); undefined (every kind)
+ * when a rule matches any kind. OPA need not read the others: the ConstraintTemplates alone are a
+ * third of a fleet's manifests.
+ */
+export function readKinds(
+  rules: PolicyRule[],
+  synced: ReadonlyArray<{ kind: string }>,
+): Set<string> | undefined {
+  const kinds = new Set(['Namespace', ...synced.map((s) => s.kind)]);
+  for (const rule of rules) {
+    const selectors = (rule.match.kinds ?? []) as Array<{ kinds?: unknown }>;
+    if (selectors.length === 0) return undefined;
+    for (const selector of selectors) {
+      const names = Array.isArray(selector.kinds) ? (selector.kinds as unknown[]) : [];
+      if (names.includes('*')) return undefined;
+      for (const name of names) kinds.add(String(name));
+    }
+  }
+  return kinds;
+}
+
 function supportedMatch(rule: PolicyRule): Record<string, unknown> {
   const unsupported = Object.keys(rule.match).filter((k) => !SUPPORTED_MATCH_FIELDS.has(k));
   if (unsupported.length > 0) {
@@ -186,8 +213,10 @@ function runDriver(
 ): Promise<Record<string, DriverViolation[] | undefined>> {
   const args = ['eval', '--format', 'json', '--stdin-input', ...files.flatMap((f) => ['-d', f])];
   args.push('data.syskit.driver.by_environment');
+  const json = JSON.stringify(input);
+  const options = { maxBuffer: 256 * 1024 * 1024, env: opaEnvironment(json.length) };
   return new Promise((resolve, reject) => {
-    const child = execFile(opa, args, { maxBuffer: 256 * 1024 * 1024 }, (error, stdout, stderr) => {
+    const child = execFile(opa, args, options, (error, stdout, stderr) => {
       if (error) {
         reject(
           new Error(`opa eval failed (${opa}): ${opaErrors(stdout) ?? (stderr.trim() || error.message)}`),
@@ -204,7 +233,7 @@ function runDriver(
         reject(new Error(`opa eval printed unexpected output: ${(e as Error).message}`));
       }
     });
-    child.stdin?.end(JSON.stringify(input));
+    child.stdin?.end(json);
   });
 }
 

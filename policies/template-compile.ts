@@ -12,11 +12,8 @@
  * - every lib lives under `data.lib`, and the Rego reads nothing from `data` but `data.lib` and
  *   `data.inventory` (Gatekeeper's rewriter refuses any other reference).
  */
-import { execFile } from 'node:child_process';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { pinnedOpa } from './evaluate';
+import { checkRegoSources, type RegoSource } from './template-rego';
 
 export const GATEKEEPER_TARGET = 'admission.k8s.gatekeeper.sh';
 
@@ -25,12 +22,6 @@ export interface TemplateProblem {
   /** metadata.name of the template. */
   template: string;
   message: string;
-}
-
-interface RegoSource {
-  rego: string;
-  libs: string[];
-  version: 'v0' | 'v1';
 }
 
 export function isConstraintTemplate(obj: Record<string, unknown>): boolean {
@@ -46,18 +37,36 @@ export async function checkTemplates(
   objects: readonly Record<string, unknown>[],
   opts: { opaPath?: string } = {},
 ): Promise<TemplateProblem[]> {
-  const templates = objects.filter(isConstraintTemplate);
-  if (templates.length === 0) return [];
-  const opa = opts.opaPath ?? (await pinnedOpa());
-  const problems: TemplateProblem[] = [];
-  for (const template of templates) {
-    const name = String((template.metadata as { name?: unknown } | undefined)?.name ?? '(unnamed)');
-    for (const message of await checkTemplate(template, opa)) problems.push({ template: name, message });
-  }
-  return problems;
+  return (await checkEachTemplate(objects.filter(isConstraintTemplate), opts)).flat();
 }
 
-async function checkTemplate(template: Record<string, unknown>, opa: string): Promise<string[]> {
+/**
+ * The problems of each of `templates`, in their order, found with as few OPA processes as the
+ * templates allow (policies/template-rego.ts): the templates of a fleet share their libs and
+ * Rego version, so checking all of them takes one `opa check` and one `opa eval`.
+ */
+export async function checkEachTemplate(
+  templates: readonly Record<string, unknown>[],
+  opts: { opaPath?: string } = {},
+): Promise<TemplateProblem[][]> {
+  const checked = templates.map((template) => ({
+    name: String((template.metadata as { name?: unknown } | undefined)?.name ?? '(unnamed)'),
+    ...checkShape(template),
+  }));
+  const rego = checked.flatMap((c) => (c.source && c.source.rego !== '' ? [c.source] : []));
+  const regoProblems =
+    rego.length === 0 ? [] : await checkRegoSources(rego, opts.opaPath ?? (await pinnedOpa()));
+  const bySource = new Map(rego.map((source, i) => [source, regoProblems[i]]));
+  return checked.map(({ name, problems, source }) =>
+    [...problems, ...((source && bySource.get(source)) ?? [])].map((message) => ({
+      template: name,
+      message,
+    })),
+  );
+}
+
+/** What the template says apart from its Rego, and the Rego to check when there is any. */
+function checkShape(template: Record<string, unknown>): { problems: string[]; source?: RegoSource } {
   const spec = (template.spec ?? {}) as {
     crd?: { spec?: { names?: { kind?: unknown } } };
     targets?: Array<Record<string, unknown>>;
@@ -75,7 +84,7 @@ async function checkTemplate(template: Record<string, unknown>, opa: string): Pr
   const targets = spec.targets ?? [];
   if (targets.length !== 1) {
     problems.push(`spec.targets: expected exactly one target, got ${targets.length}`);
-    return problems;
+    return { problems };
   }
   if (targets[0].target !== GATEKEEPER_TARGET) {
     problems.push(
@@ -85,10 +94,9 @@ async function checkTemplate(template: Record<string, unknown>, opa: string): Pr
   const source = regoSource(targets[0]);
   if (typeof source === 'string') {
     problems.push(source);
-    return problems;
+    return { problems };
   }
-  problems.push(...(await checkRego(source, opa)));
-  return problems;
+  return { problems, source };
 }
 
 function regoSource(target: Record<string, unknown>): RegoSource | string {
@@ -110,129 +118,4 @@ function regoSource(target: Record<string, unknown>): RegoSource | string {
   if (!Array.isArray(libs) || libs.some((l) => typeof l !== 'string'))
     return 'spec.targets[0]: libs must be a list of strings';
   return { rego: raw.rego, libs: libs as string[], version: raw.version === 'v1' ? 'v1' : 'v0' };
-}
-
-async function checkRego(source: RegoSource, opa: string): Promise<string[]> {
-  if (source.rego === '') return [];
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-template-'));
-  try {
-    const entry = path.join(dir, 'template.rego');
-    fs.writeFileSync(entry, source.rego);
-    const libs = source.libs.map((lib, i) => {
-      const file = path.join(dir, `lib_${i}.rego`);
-      fs.writeFileSync(file, lib);
-      return file;
-    });
-    const where = (file: string) => (file === entry ? 'rego' : `libs[${libs.indexOf(file)}]`);
-    const versionFlag = source.version === 'v0' ? ['--v0-compatible'] : [];
-    const problems: string[] = [];
-    const check = await run(opa, ['check', '--format', 'json', ...versionFlag, entry, ...libs]);
-    if (check.code !== 0) {
-      problems.push(...opaErrors(check.stdout || check.stderr, dir, where));
-      return problems;
-    }
-    for (const file of [entry, ...libs]) {
-      const parsed = await parseOnce(opa, versionFlag, file);
-      if (parsed.code !== 0) {
-        problems.push(`${where(file)}: ${parsed.stderr.trim()}`);
-        continue;
-      }
-      const module = JSON.parse(parsed.stdout) as {
-        package: { path: Array<{ type: string; value: unknown }> };
-        rules?: Array<{ head: { name?: string; ref?: Array<{ value: unknown }> } }>;
-      };
-      if (file === entry) {
-        const rules = new Set((module.rules ?? []).map((r) => r.head.name ?? String(r.head.ref?.[0]?.value)));
-        if (!rules.has('violation')) problems.push('rego: missing required rule "violation"');
-      } else if (module.package.path[1]?.value !== 'lib') {
-        const pkg = module.package.path
-          .slice(1)
-          .map((t) => t.value)
-          .join('.');
-        problems.push(`${where(file)}: package ${pkg} must be under "lib" (package lib.<name>)`);
-      }
-      for (const ref of dataReferences(module)) {
-        problems.push(
-          `${where(file)}: reads data.${ref}; Gatekeeper allows only data.lib and data.inventory in a template`,
-        );
-      }
-    }
-    return problems;
-  } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-type RunResult = { code: number; stdout: string; stderr: string };
-
-/** `opa parse` results by Rego version and source: templates share their libs. */
-const parsedSources = new Map<string, Promise<RunResult>>();
-
-/** `opa parse` of a file, once per source text and Rego version in this process. */
-function parseOnce(opa: string, versionFlag: string[], file: string): Promise<RunResult> {
-  const key = `${opa}\0${versionFlag.join(' ')}\0${fs.readFileSync(file, 'utf8')}`;
-  let parsed = parsedSources.get(key);
-  if (!parsed) {
-    parsed = run(opa, ['parse', '--format', 'json', ...versionFlag, file]);
-    parsedSources.set(key, parsed);
-    // A failure names its file: parse again next time rather than report another file's name.
-    void parsed.then((r) => {
-      if (r.code !== 0) parsedSources.delete(key);
-    });
-  }
-  return parsed;
-}
-
-/** The first segment of every `data.<x>` reference outside data.lib and data.inventory. */
-function dataReferences(module: unknown): string[] {
-  const found = new Set<string>();
-  const visit = (node: unknown, inPackage: boolean): void => {
-    if (Array.isArray(node)) {
-      for (const n of node) visit(n, inPackage);
-      return;
-    }
-    if (typeof node !== 'object' || node === null) return;
-    const term = node as { type?: unknown; value?: unknown };
-    if (term.type === 'ref' && Array.isArray(term.value) && !inPackage) {
-      const [head, second] = term.value as Array<{ type?: string; value?: unknown }>;
-      if (head?.type === 'var' && head.value === 'data') {
-        const segment = second?.type === 'string' ? String(second.value) : '<dynamic>';
-        if (segment !== 'lib' && segment !== 'inventory') found.add(segment);
-      }
-    }
-    for (const [key, value] of Object.entries(node)) visit(value, key === 'package');
-  };
-  visit(module, false);
-  return [...found].sort();
-}
-
-function opaErrors(output: string, dir: string, where: (file: string) => string): string[] {
-  try {
-    const report = JSON.parse(output) as {
-      errors?: Array<{ message: string; code?: string; location?: { file?: string; row?: number } }>;
-    };
-    if (report.errors?.length) {
-      return report.errors.map((e) => {
-        const file = e.location?.file ? where(path.resolve(dir, e.location.file)) : 'rego';
-        const row = e.location?.row ? ` line ${e.location.row}` : '';
-        return `${file}${row}: ${e.code ?? 'error'}: ${e.message}`;
-      });
-    }
-  } catch {
-    /* not JSON: below */
-  }
-  return [`opa check failed: ${output.trim()}`];
-}
-
-function run(cmd: string, args: string[]): Promise<RunResult> {
-  return new Promise((resolve) => {
-    execFile(cmd, args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) => {
-      const code = err
-        ? typeof (err as { code?: unknown }).code === 'number'
-          ? (err as { code: number }).code
-          : 1
-        : 0;
-      resolve({ code, stdout, stderr });
-    });
-  });
 }

@@ -1,8 +1,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { loadPolicies, type PolicyEnvironment } from '../../policies/catalog';
-import { evaluate, evaluateEnvironments, type Violation } from '../../policies/evaluate';
+import { loadPolicies, type PolicyEnvironment, type PolicyRule } from '../../policies/catalog';
+import { evaluate, evaluateEnvironments, readKinds, type Violation } from '../../policies/evaluate';
 import { BUILD_TIMEOUT_MS, repoRoot, toolPath } from './tools';
 
 type K8sObject = Record<string, unknown>;
@@ -494,5 +494,34 @@ describe('evaluateEnvironments', () => {
     await expect(evaluateEnvironments([], { opaPath: path.join(repoRoot, 'no-such-opa') })).resolves.toEqual(
       [],
     );
+  });
+});
+
+describe('the objects OPA is given', () => {
+  const rule = (match: Record<string, unknown>) => ({ name: 'r', match }) as unknown as PolicyRule;
+  const synced = [{ kind: 'PodDisruptionBudget' }];
+
+  it('are those of the kinds the rules name, the synced kinds and Namespaces', () => {
+    const kinds = readKinds(
+      [
+        rule({ kinds: [{ apiGroups: ['apps'], kinds: ['Deployment'] }] }),
+        rule({ kinds: [{ apiGroups: [''], kinds: ['Service', 'Secret'] }], namespaceSelector: {} }),
+      ],
+      synced,
+    );
+    expect([...kinds!].sort()).toEqual([
+      'Deployment',
+      'Namespace',
+      'PodDisruptionBudget',
+      'Secret',
+      'Service',
+    ]);
+    expect([...readKinds(loadPolicies(), synced)!]).not.toContain('ConstraintTemplate');
+  });
+
+  it('are all of them when a rule matches any kind', () => {
+    expect(readKinds([rule({ kinds: [{ apiGroups: ['*'], kinds: ['*'] }] })], synced)).toBeUndefined();
+    expect(readKinds([rule({ kinds: [] })], synced)).toBeUndefined();
+    expect(readKinds([rule({ labelSelector: {} })], synced)).toBeUndefined();
   });
 });
