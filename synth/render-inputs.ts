@@ -28,11 +28,23 @@ export function renderInputs(fleet: Fleet, env: Environment, systems: readonly S
   const out: RenderInput[] = [];
   if (!env.ephemeral) {
     const hostnames = fleetHostnames(fleet.systems, env);
-    out.push({ file: PLATFORM_FILE, hash: inputHash({ platform: env, hostnames }), hostnames });
+    out.push(withHash({ file: PLATFORM_FILE, hostnames }, () => ({ platform: env, hostnames })));
   }
   for (const system of [...systems].sort((a, b) => (a.name < b.name ? -1 : 1))) {
     const resolved = resolve(system, env, fleet);
-    out.push({ file: `${system.name}.yaml`, hash: inputHash(resolved), system: resolved });
+    out.push(withHash({ file: `${system.name}.yaml`, system: resolved }, () => resolved));
   }
   return out;
+}
+
+/**
+ * The input with its hash, computed when first read: a caller that renders everything never
+ * reads it, and the first hash reads every source of the toolkit (synth/fingerprint.ts).
+ */
+function withHash<T extends object>(input: T, inputs: () => unknown): T & { readonly hash: string } {
+  let hash: string | undefined;
+  return Object.defineProperty(input, 'hash', {
+    get: () => (hash ??= inputHash(inputs())),
+    enumerable: true,
+  }) as T & { readonly hash: string };
 }
