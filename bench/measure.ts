@@ -17,7 +17,7 @@ import { App } from 'cdk8s';
 import { stringify } from 'yaml';
 import { toYaml } from '../synth/yaml-writer';
 import { SystemChart } from '../constructs/system-chart';
-import { policyEnvironmentOf } from '../constructs/gatekeeper-policies';
+import { policyEnvironmentOf } from '../policies/policy-environment';
 import { environments } from '../environments';
 import { parseFleet, resolve } from '../model';
 import { evaluate } from '../policies/evaluate';

@@ -8,9 +8,15 @@ import { FLEET_HELP, FLEET_OPTIONS, parse } from './options';
 
 export const VALIDATE_HELP = `Usage: syskit validate [options]
 
-Checks every declaration (shapes, names, references, routes), renders the
-manifests in memory, and evaluates them with OPA against the same Rego
+Checks every declaration (shapes, names, references, routes), takes the
+manifests synth writes, and evaluates them with OPA against the same Rego
 policies Gatekeeper enforces in the cluster (policies/). Nothing is written.
+
+A manifest that "syskit synth" wrote to <out> from the same inputs with the same
+toolkit, and that still holds what synth wrote there (see
+<out>/.syskit-cache/<env>.json), is read from <out>; every other one (not
+written yet, out of date, edited by hand) is rendered in memory. A line
+"N of M files read from <out> (unchanged since synth)" says how many were read.
 
 Each violation is reported with its rule, environment, kind/namespace/name and
 message. Exit 1 when a declaration is invalid, when a violation would be
@@ -24,6 +30,9 @@ With --manifests, checks the given Kubernetes YAML instead of the systems
 
 Options:
 ${FLEET_HELP}
+  --out <dir>             synth's output directory to read unchanged manifests from
+                          (default: dist)
+  --force                 render every manifest, reading nothing from <out>
   --manifests <path>      a YAML file or a directory of them to check instead of the systems
   --json                  print problems and violations as JSON on stdout:
                           {"problems": [{"path", "message"}], "violations": [...], "templates": [...]}`;
@@ -51,17 +60,27 @@ async function validate(args: string[], io: Io): Promise<number> {
     ...FLEET_OPTIONS,
     json: { type: 'boolean' },
     manifests: { type: 'string' },
+    out: { type: 'string' },
+    force: { type: 'boolean' },
   });
   if (values.help) {
     io.out(VALIDATE_HELP);
     return EXIT.ok;
   }
-  const { policyEnvironmentOf } = await import('../constructs/gatekeeper-policies');
+  if (values.manifests !== undefined && (values.out !== undefined || values.force)) {
+    throw new UsageError(
+      `--${values.force ? 'force' : 'out'} is about synth's output; --manifests checks the given files`,
+    );
+  }
+  const { policyEnvironmentOf } = await import('../policies/policy-environment');
   const { evaluateEnvironments } = await import('../policies/evaluate');
-  const { plan, renderEnvironmentDocuments } = await import('../synth/engine');
+  const { plan } = await import('../synth/plan');
+  const { fleetObjects } = await import('../synth/fleet-objects');
   const { checkEachTemplate, isConstraintTemplate } = await import('../policies/template-compile');
-  const { readManifests } = await import('./manifests');
-  const manifests = values.manifests === undefined ? undefined : await readManifests(values.manifests);
+  const manifests =
+    values.manifests === undefined
+      ? undefined
+      : await (await import('./manifests')).readManifests(values.manifests);
   const systems = manifests ? [] : loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
   const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
   const {
@@ -75,9 +94,13 @@ async function validate(args: string[], io: Io): Promise<number> {
   const all: Violation[] = [];
   const templateProblems: Array<TemplateProblem & { environment: string }> = [];
   let denied = 0;
+  const outDir = values.out ?? 'dist';
+  const found = manifests
+    ? undefined
+    : await fleetObjects(fleet, envs, selected, { output: values.force ? undefined : outDir });
+  for (const w of found?.warnings ?? []) io.err(`syskit: warning: ${outDir}/${w.path}: ${w.message}`);
   const rendered = envs.map((env) => {
-    // The objects synth would write: its YAML reads back to exactly these (test/synth/yaml-writer.test.ts).
-    const files = manifests ? [] : renderEnvironmentDocuments(fleet, env, selected);
+    const files = found?.environments.get(env.name) ?? [];
     return { env, files, objects: manifests ?? files.flatMap((f) => f.documents) };
   });
   // Every environment carries the same templates, apart from the environment label: each distinct
@@ -122,8 +145,12 @@ async function validate(args: string[], io: Io): Promise<number> {
         (violations.length > 0 ? ` (${[...new Set(violations.map((v) => v.enforcement))].join(', ')})` : ''),
     );
   }
+  const files = rendered.flatMap(({ files }) => files);
+  const read = files.filter((f) => f.from === 'output').length;
   if (values.json) {
     io.out(JSON.stringify({ problems: [], violations: all, templates: templateProblems }, null, 2));
+  } else if (read > 0) {
+    io.out(`${read} of ${files.length} files read from ${outDir} (unchanged since synth)`);
   }
   return denied > 0 || templateProblems.length > 0 ? EXIT.invalid : EXIT.ok;
 }

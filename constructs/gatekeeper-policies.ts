@@ -2,13 +2,8 @@ import { isDeepStrictEqual } from 'node:util';
 import { ApiObject, type ApiObjectMetadata } from 'cdk8s';
 import { Construct } from 'constructs';
 import type { Environment } from '../model';
-import {
-  constraintFor,
-  gatekeeperConfig,
-  loadPolicies,
-  type PolicyEnvironment,
-  type PolicyRule,
-} from '../policies/catalog';
+import { constraintFor, gatekeeperConfig, loadPolicies, type PolicyRule } from '../policies/catalog';
+import { policyEnvironmentOf } from '../policies/policy-environment';
 import { Config } from './imports/config.gatekeeper.sh';
 import {
   ConstraintTemplate,
@@ -20,20 +15,6 @@ export interface GatekeeperPoliciesProps {
   readonly environment: Environment;
   /** @default - every rule in policies/ */
   readonly rules?: readonly PolicyRule[];
-}
-
-/** What the policy catalog needs to know of an environment. */
-export function policyEnvironmentOf(env: Environment): PolicyEnvironment {
-  return {
-    name: env.name,
-    domain: env.domain,
-    allowedRegistries: [...env.policy.allowedRegistries],
-    mesh: env.mesh.provider,
-    enforcement: env.policy.enforcement,
-    ruleEnforcement: { ...env.policy.rules },
-    exemptImages: [...env.policy.exemptImages],
-    requireDigests: env.policy.requireDigests,
-  };
 }
 
 /**

@@ -85,6 +85,50 @@ export function parseManifest(text: string): CacheManifest | string {
   return m as CacheManifest;
 }
 
+/** Something the previous output got wrong, like a file changed outside syskit. */
+export interface OutputWarning {
+  /** Below the output folder, like `prod/commerce.yaml`. */
+  readonly path: string;
+  readonly message: string;
+}
+
+/** A file of the previous run that may be linked into this one, with its verified content. */
+export interface Reused {
+  readonly source: string;
+  readonly objects: number;
+  readonly content: string;
+}
+
+/**
+ * The previous run's `file` (and the companion files in `dir`), if its input hash is `hash` and
+ * every one of those files still has the content hash syskit recorded when writing it; what is
+ * wrong with the first one that does not (edited, deleted or added by hand; its path below the
+ * environment's folder); or undefined when the inputs changed.
+ */
+export function verifiedReuse(
+  previous: PreviousOutput,
+  file: string,
+  hash: string,
+  dir?: string,
+): Reused | OutputWarning | undefined {
+  const { manifest, files } = previous;
+  const objects = manifest.objects[file];
+  if (manifest.files[file] !== hash || objects === undefined || !manifest.outputs[file]) return undefined;
+  const mine = (name: string) => name === file || (dir !== undefined && name.startsWith(`${dir}/`));
+  let content: Buffer | undefined;
+  for (const name of Object.keys(manifest.outputs).filter(mine)) {
+    const link = files.get(name)?.link;
+    if (!link) return { path: name, message: 'deleted outside syskit' };
+    const bytes = fs.readFileSync(link);
+    if (contentHash(bytes) !== manifest.outputs[name])
+      return { path: name, message: 'changed outside syskit' };
+    if (name === file) content = bytes;
+  }
+  const added = [...files.keys()].find((name) => mine(name) && manifest.outputs[name] === undefined);
+  if (added) return { path: added, message: 'added outside syskit' };
+  return { source: files.get(file)!.link, objects, content: content!.toString('utf8') };
+}
+
 /** The hash the cache records for a file's content. */
 export function contentHash(content: string | Buffer): string {
   return createHash('sha256').update(content).digest('hex');

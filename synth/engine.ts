@@ -15,9 +15,10 @@ import { listTree, OutputFolder, type FileBody, type LockOptions } from './outpu
 import { cacheFile, cacheManifest, previousManifest } from './cache';
 
 import { UsageError } from './errors';
+import { PLATFORM_FILE } from './render-inputs';
 import { plan, type Selection } from './plan';
 
-export { UsageError, plan, type Selection };
+export { UsageError, plan, PLATFORM_FILE, type Selection };
 
 /** One rendered file of one environment. */
 export interface RenderedFile {
@@ -52,9 +53,6 @@ export interface EnvironmentSummary {
   readonly systems: number;
   readonly objects: number;
 }
-
-/** The file holding an environment's cluster-wide objects, beside the systems' files. */
-export const PLATFORM_FILE = 'platform.yaml';
 
 /** One file of an environment as objects, before it is written as YAML. */
 export interface EnvironmentDocuments {

@@ -1,18 +1,12 @@
-import {
-  fleetHostnames,
-  resolve,
-  type Environment,
-  type Fleet,
-  type ResolvedSystem,
-  type System,
-} from '../model';
-import { countDocuments, PLATFORM_FILE, vaultDir, type RenderedFile } from './engine';
-import * as fs from 'node:fs';
-import { cacheFile, contentHash, readCache, type PreviousOutput } from './cache';
+import type { Environment, Fleet, ResolvedSystem, System } from '../model';
+import { countDocuments, vaultDir, type RenderedFile } from './engine';
+import { cacheFile, readCache, verifiedReuse, type OutputWarning, type Reused } from './cache';
 import type { FileBody } from './output';
-import { inputHash } from './fingerprint';
 import { defaultJobs, renderAll } from './pool';
+import { renderInputs } from './render-inputs';
 import { renderPlatform } from './render';
+
+export type { OutputWarning };
 
 export interface SynthesizeOptions {
   /** Worker threads for rendering. @default - one per CPU core */
@@ -35,12 +29,6 @@ export interface SynthesizeResult {
   readonly warnings: readonly OutputWarning[];
 }
 
-export interface OutputWarning {
-  /** Below the output folder, like `prod/commerce.yaml`. */
-  readonly path: string;
-  readonly message: string;
-}
-
 /**
  * Synthesizes the selected systems in the selected environments: resolves each (system,
  * environment), skips those whose input hash matches the previous output's, and renders the
@@ -53,7 +41,6 @@ export async function synthesize(
   systems: readonly System[],
   options: SynthesizeOptions = {},
 ): Promise<SynthesizeResult> {
-  const ordered = [...systems].sort((a, b) => (a.name < b.name ? -1 : 1));
   const files = new Map<string, RenderedFile[]>();
   const pending: { env: string; slot: number; resolved: ResolvedSystem; hash: string }[] = [];
   let reused = 0;
@@ -80,26 +67,23 @@ export async function synthesize(
     };
     const out: RenderedFile[] = [];
 
-    if (!env.ephemeral) {
-      const hostnames = fleetHostnames(fleet.systems, env);
-      const hash = inputHash({ platform: env, hostnames });
-      const cached = reuse(PLATFORM_FILE, hash);
-      const base = { environment: env.name, file: PLATFORM_FILE, hash };
-      if (cached) {
-        reused++;
-        out.push(reusedFile(base, cached));
-      } else {
-        rendered++;
-        const content = renderPlatform(env, hostnames);
-        out.push({ ...base, content, objects: countDocuments(content) });
+    for (const input of renderInputs(fleet, env, systems)) {
+      const { file, hash } = input;
+      if (!('system' in input)) {
+        const cached = reuse(file, hash);
+        const base = { environment: env.name, file, hash };
+        if (cached) {
+          reused++;
+          out.push(reusedFile(base, cached));
+        } else {
+          rendered++;
+          const content = renderPlatform(env, input.hostnames);
+          out.push({ ...base, content, objects: countDocuments(content) });
+        }
+        continue;
       }
-    }
-
-    for (const system of ordered) {
-      const resolved = resolve(system, env, fleet);
-      const hash = inputHash(resolved);
-      const file = `${system.name}.yaml`;
-      const dir = vaultDir(system.name);
+      const system = input.system.name;
+      const dir = vaultDir(system);
       const cached = reuse(file, hash, dir);
       if (cached) {
         reused++;
@@ -108,7 +92,7 @@ export async function synthesize(
             {
               environment: env.name,
               file,
-              system: system.name,
+              system,
               hash,
               companions: { dir, files: companions.get(dir) ?? new Map() },
             },
@@ -116,7 +100,7 @@ export async function synthesize(
           ),
         );
       } else {
-        pending.push({ env: env.name, slot: out.length, resolved, hash });
+        pending.push({ env: env.name, slot: out.length, resolved: input.system, hash });
         out.push(undefined as unknown as RenderedFile);
       }
     }
@@ -142,43 +126,6 @@ export async function synthesize(
     };
   });
   return { files, rendered, reused, warnings };
-}
-
-/** A file of the previous run that may be linked into this one, with its verified content. */
-interface Reused {
-  readonly source: string;
-  readonly objects: number;
-  readonly content: string;
-}
-
-/**
- * The previous run's `file` (and the companion files in `dir`), if its input hash is `hash` and
- * every one of those files still has the content hash syskit recorded when writing it; what is
- * wrong with the first one that does not (edited, deleted or added by hand); or undefined when
- * the inputs changed.
- */
-function verifiedReuse(
-  previous: PreviousOutput,
-  file: string,
-  hash: string,
-  dir?: string,
-): Reused | OutputWarning | undefined {
-  const { manifest, files } = previous;
-  const objects = manifest.objects[file];
-  if (manifest.files[file] !== hash || objects === undefined || !manifest.outputs[file]) return undefined;
-  const mine = (name: string) => name === file || (dir !== undefined && name.startsWith(`${dir}/`));
-  let content: Buffer | undefined;
-  for (const name of Object.keys(manifest.outputs).filter(mine)) {
-    const link = files.get(name)?.link;
-    if (!link) return { path: name, message: 'deleted outside syskit' };
-    const bytes = fs.readFileSync(link);
-    if (contentHash(bytes) !== manifest.outputs[name])
-      return { path: name, message: 'changed outside syskit' };
-    if (name === file) content = bytes;
-  }
-  const added = [...files.keys()].find((name) => mine(name) && manifest.outputs[name] === undefined);
-  if (added) return { path: added, message: 'added outside syskit' };
-  return { source: files.get(file)!.link, objects, content: content!.toString('utf8') };
 }
 
 /** A file carried over from the previous run: linked when written, its content already read. */

@@ -115,6 +115,28 @@ describe.each<Mode>(['build', 'sources'])('the CLI run from the %s', (mode) => {
     expect(names.has('@pulumi/pulumi')).toBe(false);
   }, 60_000);
 
+  it("validates from synth's fresh output without loading cdk8s, and renders with it for --force", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'syskit-validate-trace-'));
+    try {
+      const out = path.join(dir, 'dist');
+      const synth = cli(mode, 'synth', '--quiet', '--out', out);
+      expect({ code: synth.code, err: synth.err }).toEqual({ code: 0, err: '' });
+      const read = cli(mode, 'validate', '--out', out);
+      expect({ code: read.code, err: read.err }).toEqual({ code: 0, err: '' });
+      expect(read.out).toContain(`16 of 16 files read from ${out} (unchanged since synth)`);
+      const names = loaded(read.modules);
+      for (const heavy of ['cdk8s', 'cdk8s-plus-28'])
+        expect({ heavy, loaded: names.has(heavy) }).toEqual({ heavy, loaded: false });
+      expect(read.modules.filter(isBinding)).toEqual([]);
+      const forced = cli(mode, 'validate', '--out', out, '--force');
+      expect(forced.code).toBe(0);
+      expect(forced.out).not.toContain('files read from');
+      expect(loaded(forced.modules).has('cdk8s')).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
+
   it('loads Pulumi for up, where it is needed', () => {
     const run = cli(mode, 'up', '--env', 'nosuch');
     expect(run.err).toContain('unknown environment "nosuch"');
