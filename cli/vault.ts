@@ -89,7 +89,9 @@ export async function vaultCommand(args: string[], io: Io): Promise<number> {
   const onlyFor = (flags: string[], verb: string) => {
     const given = flags.filter((f) => values[f as keyof typeof values] !== undefined);
     if (given.length > 0)
-      throw new UsageError(`${given.map((f) => `--${f}`).join(', ')}: options of "syskit vault ${verb}"`);
+      throw new UsageError(
+        `${given.map((f) => `--${f}`).join(', ')} ${given.length === 1 ? 'is an option' : 'are options'} of "syskit vault ${verb}"`,
+      );
   };
   onlyFor(
     action === 'apply'

@@ -121,10 +121,10 @@ describe('the Vault side of ephemeral environments on the command line', () => {
   it('keeps the options of "vault apply" and "vault remove" apart', async () => {
     const r = await run('vault', 'apply', '--env', 'dev', '--namespace', 'commerce');
     expect(r.code).toBe(2);
-    expect(r.err).toContain('--namespace: options of "syskit vault remove"');
+    expect(r.err).toContain('--namespace is an option of "syskit vault remove"');
     const other = await run('vault', 'remove', '--env', 'pr-4', '--out', 'dist');
     expect(other.code).toBe(2);
-    expect(other.err).toContain('--out: options of "syskit vault apply"');
+    expect(other.err).toContain('--out is an option of "syskit vault apply"');
   });
 
   it('documents removal in "vault --help" and "env --help"', async () => {

@@ -119,14 +119,20 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
       { VAULT_ADDR: vault().address, VAULT_TOKEN: vault().token },
     );
 
-  async function login(s: ResolvedSystem, w: ResolvedWorkload, audience = VAULT_AUDIENCE) {
-    const jwt = (
+  async function tokenFor(s: ResolvedSystem, w: ResolvedWorkload, audience = VAULT_AUDIENCE) {
+    return (
       await kubectl(
         ['create', 'token', w.serviceAccount, '-n', s.namespace, `--audience=${audience}`, '--duration=10m'],
         kc(),
       )
     ).stdout.trim();
-    return api('POST', `auth/${s.environment.vault.authMount}/login`, '', { role: vaultRoleName(s, w), jwt });
+  }
+
+  async function login(s: ResolvedSystem, w: ResolvedWorkload, audience = VAULT_AUDIENCE, jwt?: string) {
+    return api('POST', `auth/${s.environment.vault.authMount}/login`, '', {
+      role: vaultRoleName(s, w),
+      jwt: jwt ?? (await tokenFor(s, w, audience)),
+    });
   }
 
   const pkiMounts = [...new Set(fleet.environments.map((e) => e.kafka.clientPki))];
@@ -349,7 +355,10 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
         const mount = system.environment.vault.authMount;
         expect((await api('DELETE', `sys/policies/acl/${name}`, vault().token)).status).toBe(204);
         expect((await api('DELETE', `auth/${mount}/role/${name}`, vault().token)).status).toBe(204);
-        expect((await login(system, w)).status).toBe(400);
+        // The same ServiceAccount token that logged in before: the role it names is gone.
+        const refused = await login(system, w, VAULT_AUDIENCE, jwt);
+        expect(refused.status).toBe(400);
+        expect(JSON.stringify(refused.body.errors)).toContain('invalid role name');
         await installCrds(kc());
         // Backups go through the Barman Cloud plugin, whose ObjectStore CRD ships with the plugin.
         await installCrds(kc(), barmanCloudCrdsDir());
@@ -365,7 +374,9 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
         );
         expect(r.stdout).toContain(`; Kubernetes auth reviews tokens with ${cluster.server}`);
         expect((await api('GET', `sys/policies/acl/${name}`, vault().token)).status).toBe(200);
-        const session = await login(system, w);
+        // Minted now: once env down runs, the namespace is terminating and mints no more tokens.
+        const jwt = await tokenFor(system, w);
+        const session = await login(system, w, VAULT_AUDIENCE, jwt);
         expect(session.status).toBe(200);
         const secret = w.secrets[0].path;
         const read = await api('GET', secret, session.body.auth.client_token);
@@ -512,7 +523,9 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
           (s) => s.database && workloadsOf(s).some((w) => w.secrets.length > 0 && w.database),
         )!;
         const w = workloadsOf(system).find((x) => x.secrets.length > 0 && x.database)!;
-        const session = await login(system, w);
+        // Minted now: once env down runs, the namespace is terminating and mints no more tokens.
+        const jwt = await tokenFor(system, w);
+        const session = await login(system, w, VAULT_AUDIENCE, jwt);
         expect(session.status).toBe(200);
         const secret = w.secrets[0].path;
         expect((await api('GET', secret, session.body.auth.client_token)).body.data.data.value).toBe(
@@ -553,7 +566,10 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
         expect(await list(leases)).toEqual([]);
 
         // The removed role no longer logs in; the long-lived one beside it still does.
-        expect((await login(system, w)).status).toBe(400);
+        // The same ServiceAccount token that logged in before: the role it names is gone.
+        const refused = await login(system, w, VAULT_AUDIENCE, jwt);
+        expect(refused.status).toBe(400);
+        expect(JSON.stringify(refused.body.errors)).toContain('invalid role name');
         const baseSession = await login(baseSystem, baseWorkload);
         expect(baseSession.status).toBe(200);
         expect((await api('GET', secret, baseSession.body.auth.client_token)).status).toBe(200);
