@@ -150,6 +150,7 @@ export async function confirmDestroy(
   environment: string,
   values: { yes?: boolean; confirm?: string },
   io: Io,
+  command = 'destroy',
 ): Promise<void> {
   if (values.confirm !== undefined && values.confirm !== environment) {
     throw new UsageError(
@@ -159,7 +160,7 @@ export async function confirmDestroy(
   if (values.yes || values.confirm === environment) return;
   if (!io.ask) {
     throw new UsageError(
-      `destroy deletes the objects named above and no terminal is attached to confirm it; ` +
+      `${command} deletes the objects named above and no terminal is attached to confirm it; ` +
         `rerun with --confirm ${environment} (or --yes)`,
     );
   }

@@ -24,6 +24,18 @@ stack without the syskit:ephemeral tag.
   env down <name>                           destroy everything and remove the stack
   env gc                                    destroy every expired environment
 
+Vault: env up applies the environment's Vault side after its objects, as
+"syskit up" does (policies, Kubernetes-auth roles, Kafka PKI roles, database
+connections and roles, all named after its namespaces), to the Vault of
+VAULT_ADDR and VAULT_TOKEN, or to the local cluster's Vault when the kubeconfig
+is that cluster's; without either it says the step is skipped. Its checks run
+before anything is applied (exit 1: files refused; exit 3: Vault not ready).
+env down and env gc remove exactly those objects of each environment they
+destroy (found from the namespaces its stack recorded; the base's and other
+environments' objects are never selected) and print each; without a Vault
+they say what was left and the "syskit vault remove" command that removes it.
+An unreachable Vault stops them before anything is destroyed (exit 3).
+
 Options:
   --from <env>            base environment (env up; default: dev)
   --ttl <duration>        lifetime like 48h, 90m, 2d (env up; default: 48h)
@@ -58,9 +70,8 @@ export async function envCommand(args: string[], io: Io): Promise<number> {
       const { plan } = await import('../synth/plan');
       const systems = loadDeclarations(values.systems ?? DEFAULT_SYSTEMS);
       const environments = loadDeclarations(values.environments ?? DEFAULT_ENVIRONMENTS);
-      const { fleet: longLived, environments: bases } = plan(systems, environments, {
-        environments: [values.from ?? 'dev'],
-      });
+      const base = values.from ?? 'dev';
+      const { fleet: longLived, environments: bases } = plan(systems, environments, { environments: [base] });
       // Refused from the declarations alone, before any backend or cluster is touched.
       const conflicts = ephemeralNameConflicts(name, {
         environments: longLived.environments.map((e) => e.name),
@@ -74,13 +85,26 @@ export async function envCommand(args: string[], io: Io): Promise<number> {
       const ephemeral = deriveEphemeral(bases[0], { name, ttlHours: parseTtl(values.ttl ?? '48h') });
       const fleet = parseFleet(systems, [ephemeral]);
       const options = await stackOptions(values, io);
+      const environment = fleet.environments[0];
+      // The Vault step of `syskit up`, checked before the stack is touched and run after the apply.
+      const vaultStep = await (
+        await import('./vault-step')
+      ).prepareUpVaultStep(
+        fleet,
+        environment,
+        undefined,
+        options,
+        io,
+        `syskit env up ${name} --from ${base}`,
+      );
+      if (vaultStep.refused !== undefined) return vaultStep.refused;
       const stacks = await import('../stacks/ephemeral-stacks');
-      await stacks.checkEphemeralStack(fleet, fleet.environments[0], options.log);
-      const result = await stacks.upEphemeral(fleet, fleet.environments[0], options);
-      const tags = stacks.ephemeralTags(fleet.environments[0]);
+      await stacks.checkEphemeralStack(fleet, environment, options.log);
+      const result = await stacks.upEphemeral(fleet, environment, options);
+      const tags = stacks.ephemeralTags(environment);
       io.out(`${name}: ${result.summary}; expires ${tags['syskit:expires-at']}`);
       for (const url of result.outputs.urls) io.out(`  ${url}`);
-      return EXIT.ok;
+      return vaultStep.run();
     }
     case 'list': {
       const options = await stackOptions(values, io);
@@ -113,18 +137,33 @@ export async function envCommand(args: string[], io: Io): Promise<number> {
     case 'down': {
       if (!name) throw new UsageError('syskit env down needs the name of an ephemeral environment');
       const options = await stackOptions(values, io);
-      const summary = await (await import('../stacks/ephemeral-stacks')).destroyEphemeral(name, options);
-      io.out(`${name}: destroyed (${summary}), stack removed`);
-      return EXIT.ok;
+      const vault = await (await import('./ephemeral-vault')).prepareEphemeralVaultRemoval(options, io);
+      if (vault.refused !== undefined) return vault.refused;
+      const destroyed = (await (await import('../stacks/ephemeral-stacks')).destroyEphemeral(name, options))!;
+      io.out(`${name}: destroyed (${destroyed.summary}), stack removed`);
+      return vault.remove(name, destroyed.namespaces);
     }
     case 'gc': {
       const options = await stackOptions(values, io);
+      const vault = await (await import('./ephemeral-vault')).prepareEphemeralVaultRemoval(options, io);
+      if (vault.refused !== undefined) return vault.refused;
+      let code: number = EXIT.ok;
       const { collected, untagged } = await (
         await import('../stacks/ephemeral-stacks')
-      ).collectExpired(new Date(), options);
+      ).collectExpired(new Date(), {
+        ...options,
+        // Each environment's Vault objects go right after its stack; a Vault failure does not stop the collection.
+        destroyed: async (e) => {
+          code = Math.max(code, await vault.remove(e.name, e.namespaces));
+        },
+      });
       for (const stack of untagged) io.err(`syskit: stack ${stack} has no syskit:ephemeral tag; left alone`);
-      io.out(collected.length === 0 ? 'no expired environments' : `destroyed ${collected.join(', ')}`);
-      return EXIT.ok;
+      io.out(
+        collected.length === 0
+          ? 'no expired environments'
+          : `destroyed ${collected.map((e) => e.name).join(', ')}`,
+      );
+      return code;
     }
     default:
       throw new UsageError(

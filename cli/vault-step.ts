@@ -83,6 +83,19 @@ export function effectiveKubeconfig(
   return fs.existsSync(candidate) ? candidate : undefined;
 }
 
+/** The Vault a command that applies to the cluster of `cluster.kubeconfig` works with (`chooseVaultTarget`). */
+export async function vaultTargetOf(cluster: {
+  readonly kubeconfig?: string;
+}): Promise<{ target: VaultTarget; kubeconfig?: string }> {
+  const { readState } = await import('../cluster/state');
+  const localDir = path.join(stateDir(), 'cluster');
+  const kubeconfig = effectiveKubeconfig(cluster.kubeconfig, process.env);
+  return {
+    target: chooseVaultTarget(process.env, kubeconfig, { dir: localDir, state: readState(localDir) }),
+    kubeconfig,
+  };
+}
+
 /**
  * Run the Vault step and say what it did; its failures as exit codes (files that fail the checks:
  * 1; a Vault without the platform's part, or one that refuses a write: 3).
@@ -140,17 +153,16 @@ export async function prepareUpVaultStep(
   selected: readonly string[] | undefined,
   cluster: { readonly kubeconfig?: string; readonly context?: string },
   io: Io,
+  /** The command that applies the step later, named when it is skipped. @default - syskit vault apply --env <env> */
+  retry?: string,
 ): Promise<UpVaultStep> {
-  const { readState } = await import('../cluster/state');
-  const localDir = path.join(stateDir(), 'cluster');
-  const kubeconfig = effectiveKubeconfig(cluster.kubeconfig, process.env);
-  const target = chooseVaultTarget(process.env, kubeconfig, { dir: localDir, state: readState(localDir) });
+  const { target, kubeconfig } = await vaultTargetOf(cluster);
   if ('skip' in target) {
     return {
       run: async () => {
         io.out(
           `${environment.name}: Vault step skipped: ${target.skip}; ` +
-            `run "syskit vault apply --env ${environment.name}" once Vault is reachable`,
+            `run "${retry ?? `syskit vault apply --env ${environment.name}`}" once Vault is reachable`,
         );
         return EXIT.ok;
       },

@@ -150,6 +150,33 @@ export async function upEphemeral(
   };
 }
 
+/** What `env down` or `env gc` destroyed: the environment and the namespaces its stack held. */
+export interface DestroyedEphemeral {
+  readonly name: string;
+  readonly summary: string;
+  /** From the stack's state before the destroy: its Namespace objects and its `namespaces` output. */
+  readonly namespaces: readonly string[];
+}
+
+/**
+ * The namespaces a stack's exported state records: the Namespace objects it holds and the
+ * program's `namespaces` output (an apply that failed before its outputs still holds the objects).
+ */
+export function recordedNamespaces(deployment: unknown): string[] {
+  const resources = ((deployment as { resources?: unknown[] } | undefined)?.resources ?? []) as {
+    type?: string;
+    id?: string;
+    outputs?: Record<string, unknown>;
+  }[];
+  const names = new Set<string>();
+  for (const r of resources) {
+    if (r.type === 'kubernetes:core/v1:Namespace' && r.id) names.add(r.id);
+    if (r.type === 'pulumi:pulumi:Stack' && Array.isArray(r.outputs?.namespaces))
+      for (const ns of r.outputs.namespaces) if (typeof ns === 'string') names.add(ns);
+  }
+  return [...names].sort();
+}
+
 /**
  * Destroys an ephemeral environment's resources from its recorded state and removes the stack.
  * The declarations are not needed, so an environment whose branch is gone can still be
@@ -158,14 +185,12 @@ export async function upEphemeral(
 export async function destroyEphemeral(
   name: string,
   options: StackOptions & { onlyIfExpiredAt?: Date } = {},
-): Promise<string | undefined> {
+): Promise<DestroyedEphemeral | undefined> {
   if (!(await stackNames(EPHEMERAL_PROJECT, options.log)).includes(name)) {
     throw new UsageError(`no ephemeral environment "${name}"; see "syskit env list"`);
   }
-  const recorded = fromTags(
-    name,
-    await (await selectStack(EPHEMERAL_PROJECT, name, options.log)).workspace.listTags(name),
-  );
+  const stack = await selectStack(EPHEMERAL_PROJECT, name, options.log);
+  const recorded = fromTags(name, await stack.workspace.listTags(name));
   if (!recorded) {
     throw new UsageError(
       `stack ${EPHEMERAL_PROJECT}/${name} has no ${EPHEMERAL_TAGS.ephemeral} tag; syskit destroys only the ` +
@@ -175,19 +200,27 @@ export async function destroyEphemeral(
   // An `env up` may have renewed it since the list was read.
   if (options.onlyIfExpiredAt && recorded.expiresAt.getTime() > options.onlyIfExpiredAt.getTime())
     return undefined;
-  return (await destroyStack(EPHEMERAL_PROJECT, name, { ...options, remove: true })).summary;
+  // Read before the destroy: the stack, and with it the record, is gone afterwards.
+  const namespaces = recordedNamespaces((await stack.exportStack()).deployment);
+  const { summary } = await destroyStack(EPHEMERAL_PROJECT, name, { ...options, remove: true });
+  return { name, summary, namespaces };
 }
 
-/** Destroys every tagged ephemeral environment past its expiry; untagged stacks are reported, never touched. */
+/**
+ * Destroys every tagged ephemeral environment past its expiry; untagged stacks are reported, never
+ * touched. `destroyed` is called after each one (its Vault side goes before the next).
+ */
 export async function collectExpired(
   now: Date,
-  options: StackOptions = {},
-): Promise<{ collected: string[]; untagged: string[] }> {
+  options: StackOptions & { destroyed?: (env: DestroyedEphemeral) => Promise<void> } = {},
+): Promise<{ collected: DestroyedEphemeral[]; untagged: string[] }> {
   const { environments, untagged } = await listEphemeral(options.log);
-  const collected: string[] = [];
+  const collected: DestroyedEphemeral[] = [];
   for (const e of environments.filter((e) => e.expiresAt.getTime() <= now.getTime())) {
-    if ((await destroyEphemeral(e.name, { ...options, onlyIfExpiredAt: now })) !== undefined)
-      collected.push(e.name);
+    const destroyed = await destroyEphemeral(e.name, { ...options, onlyIfExpiredAt: now });
+    if (destroyed === undefined) continue;
+    collected.push(destroyed);
+    await options.destroyed?.(destroyed);
   }
   return { collected, untagged };
 }

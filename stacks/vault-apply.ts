@@ -273,7 +273,8 @@ export interface VaultApplyResult {
 /** A Vault API call failed; says which request and what Vault answered. */
 export class VaultApiError extends Error {}
 
-class VaultClient {
+/** Vault's HTTP API with one token; every failure is a VaultApiError naming the request. */
+export class VaultClient {
   constructor(private readonly server: VaultServer) {}
 
   async request(

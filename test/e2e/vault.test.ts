@@ -4,9 +4,18 @@ import { createDatabase, psql, type Cluster } from '../../cluster';
 import { databaseBootstrapSql, databaseName } from '../../constructs/database-access';
 import { kafkaUserName } from '../../constructs/event-topics';
 import { kafkaCaChainPath, kafkaIssuePath, usesKafka } from '../../constructs/kafka-client-certificate';
-import { databaseCredsPath, needsVault, vaultRoleName, VAULT_AUDIENCE } from '../../constructs/vault-policy';
+import {
+  databaseCredsPath,
+  databaseRoleName,
+  needsVault,
+  vaultRoleName,
+  VAULT_AUDIENCE,
+} from '../../constructs/vault-policy';
 import { environments } from '../../environments';
+import { deriveEphemeral } from '../../environments/ephemeral';
 import { parseFleet, resolve, type ResolvedSystem, type ResolvedWorkload } from '../../model';
+import { planVault } from '../../stacks/vault-apply';
+import { renderVaultTree } from '../../stacks/vault-step';
 import { barmanCloudCrdsDir } from '../../tools/upstream-crds';
 import { loadDeclarations } from '../../synth/load';
 import { applyManifest, installCrds, kubectl, SETUP_TIMEOUT_MS, TEARDOWN_TIMEOUT_MS } from './helpers';
@@ -19,7 +28,9 @@ import { startTestCluster, syskitProcess, tempDir } from './platform';
  * ServiceAccount with the audience syskit configures logs in with its role, reads what it
  * declared, and is refused everything else. The Kafka client PKI mount is the platform's: the
  * test enables it with a generated root CA, as the platform would with the CA Kafka trusts.
- * Last, `syskit up` against this cluster, as syskit's local cluster, runs the same step.
+ * Then `syskit up` against this cluster, as syskit's local cluster, runs the same step. Last, an
+ * ephemeral environment on the same cluster and Vault: `syskit env up` applies its Vault side and
+ * `syskit env down` removes exactly that, leaving the long-lived environments' objects as they were.
  */
 describe('Vault for real: policies, Kubernetes auth and database roles', () => {
   let cluster: Cluster;
@@ -108,14 +119,20 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
       { VAULT_ADDR: vault().address, VAULT_TOKEN: vault().token },
     );
 
-  async function login(s: ResolvedSystem, w: ResolvedWorkload, audience = VAULT_AUDIENCE) {
-    const jwt = (
+  async function tokenFor(s: ResolvedSystem, w: ResolvedWorkload, audience = VAULT_AUDIENCE) {
+    return (
       await kubectl(
         ['create', 'token', w.serviceAccount, '-n', s.namespace, `--audience=${audience}`, '--duration=10m'],
         kc(),
       )
     ).stdout.trim();
-    return api('POST', `auth/${s.environment.vault.authMount}/login`, '', { role: vaultRoleName(s, w), jwt });
+  }
+
+  async function login(s: ResolvedSystem, w: ResolvedWorkload, audience = VAULT_AUDIENCE, jwt?: string) {
+    return api('POST', `auth/${s.environment.vault.authMount}/login`, '', {
+      role: vaultRoleName(s, w),
+      jwt: jwt ?? (await tokenFor(s, w, audience)),
+    });
   }
 
   const pkiMounts = [...new Set(fleet.environments.map((e) => e.kafka.clientPki))];
@@ -354,7 +371,9 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
         );
         expect(r.stdout).toContain(`; Kubernetes auth reviews tokens with ${cluster.server}`);
         expect((await api('GET', `sys/policies/acl/${name}`, vault().token)).status).toBe(200);
-        const session = await login(system, w);
+        // Minted now: once env down runs, the namespace is terminating and mints no more tokens.
+        const jwt = await tokenFor(system, w);
+        const session = await login(system, w, VAULT_AUDIENCE, jwt);
         expect(session.status).toBe(200);
         const secret = w.secrets[0].path;
         const read = await api('GET', secret, session.body.auth.client_token);
@@ -362,6 +381,197 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
         expect(read.body.data.data.value).toBe(secretValue(secret));
       },
       16 * 60_000,
+    );
+  });
+
+  describe('an ephemeral environment', () => {
+    // The base whose platform (Kafka namespace included) "syskit up" applied above.
+    const base = environments[environments.length - 1];
+    const name = 'pr-7';
+    const baseEnv = fleet.environments.find((e) => e.name === base.name)!;
+    const baseSystems = fleet.systems.map((s) => resolve(s, baseEnv, fleet));
+    const ephemeralFleet = parseFleet(loadDeclarations('charts'), [deriveEphemeral(base, { name })]);
+    const ephemeralSystems = ephemeralFleet.systems.map((s) =>
+      resolve(s, ephemeralFleet.environments[0], ephemeralFleet),
+    );
+    const localRun = (args: string[]) =>
+      syskitProcess(
+        args,
+        // No VAULT_ADDR: both commands find the local cluster's Vault through the state folder.
+        { SYSKIT_STATE_DIR: state, PULUMI_CONFIG_PASSPHRASE: 'e2e-only', VAULT_ADDR: '', VAULT_TOKEN: '' },
+        15 * 60_000,
+      );
+
+    /** Every Vault path the environment's Vault step writes, from the files syskit renders for it. */
+    function ephemeralPaths(): string[] {
+      const envDir = renderVaultTree(ephemeralSystems);
+      try {
+        return planVault(envDir, ephemeralSystems)
+          .flatMap((p) => [
+            ...p.policies.map((x) => `sys/policies/acl/${x.name}`),
+            ...p.roles.map((r) => `auth/${p.authMount}/role/${r.name}`),
+            ...p.pkiRoles.map((r) => r.path),
+            ...(p.database ? [p.database.connection.path, ...p.database.roles.map((r) => r.path)] : []),
+          ])
+          .sort();
+      } finally {
+        fs.rmSync(path.dirname(envDir), { recursive: true, force: true });
+      }
+    }
+
+    const list = async (apiPath: string) => {
+      const r = await api('LIST', apiPath, vault().token);
+      return r.status === 404 ? [] : ((r.body.data.keys as string[]) ?? []).sort();
+    };
+
+    /** What Vault holds of policies, auth roles, PKI roles and database objects, with their bodies. */
+    async function vaultContents(): Promise<Record<string, unknown>> {
+      const out: Record<string, unknown> = {};
+      const authMount = baseEnv.vault.authMount;
+      const dbMount = baseEnv.vault.databaseMount;
+      const pki = baseEnv.kafka.clientPki;
+      for (const p of await list('sys/policies/acl'))
+        out[`sys/policies/acl/${p}`] = (await api('GET', `sys/policies/acl/${p}`, vault().token)).body.data;
+      for (const prefix of [
+        `auth/${authMount}/role`,
+        `${pki}/roles`,
+        `${dbMount}/roles`,
+        `${dbMount}/config`,
+      ]) {
+        for (const n of await list(prefix))
+          out[`${prefix}/${n}`] = (await api('GET', `${prefix}/${n}`, vault().token)).body.data;
+      }
+      return out;
+    }
+
+    /** CloudNativePG writes <cluster>-app into a new namespace; here the base's owner password is copied in as soon as the namespace exists. */
+    async function provideOwnerPasswords(done: () => boolean): Promise<void> {
+      const pending = ephemeralSystems.filter((s) => s.database);
+      while (pending.length > 0 && !done()) {
+        for (const s of [...pending]) {
+          const exists = await kubectl(['get', 'namespace', s.namespace], kc(), { allowFailure: true });
+          if (exists.code !== 0) continue;
+          const own = baseSystems.find((b) => b.name === s.name)!;
+          const password = Buffer.from(
+            (
+              await kubectl(
+                [
+                  'get',
+                  'secret',
+                  `${own.database!.clusterName}-app`,
+                  '-n',
+                  own.namespace,
+                  '-o',
+                  'jsonpath={.data.password}',
+                ],
+                kc(),
+              )
+            ).stdout,
+            'base64',
+          ).toString('utf8');
+          await applyManifest(
+            JSON.stringify({
+              apiVersion: 'v1',
+              kind: 'Secret',
+              metadata: { name: `${s.database!.clusterName}-app`, namespace: s.namespace },
+              stringData: { username: databaseName(s), password },
+            }),
+            kc(),
+          );
+          pending.splice(pending.indexOf(s), 1);
+        }
+        await new Promise((r) => setTimeout(r, 2000));
+      }
+    }
+
+    it(
+      'env up applies its Vault side; env down removes exactly that and leaves the long-lived objects as they were',
+      async () => {
+        await installCrds(kc());
+        await installCrds(kc(), barmanCloudCrdsDir());
+        let finished = false;
+        const [up] = await Promise.all([
+          localRun([
+            'env',
+            'up',
+            name,
+            '--from',
+            base.name,
+            '--kubeconfig',
+            kc(),
+            '--skip-await',
+            '--no-constraints',
+            '-q',
+          ]).finally(() => (finished = true)),
+          provideOwnerPasswords(() => finished),
+        ]);
+        if (up.code !== 0)
+          throw new Error(`syskit env up exited ${up.code}:\n${up.stdout}\n${up.stderr.slice(-4000)}`);
+        expect(up.stdout).toContain(
+          `${name}: applied to ${vault().address} (from the local cluster in ${path.join(state, 'cluster')}): `,
+        );
+
+        const expected = ephemeralPaths();
+        const before = await vaultContents();
+        for (const p of expected) expect(Object.keys(before)).toContain(p);
+
+        // A workload of the environment logs in, reads its secret and gets database credentials.
+        const system = ephemeralSystems.find(
+          (s) => s.database && workloadsOf(s).some((w) => w.secrets.length > 0 && w.database),
+        )!;
+        const w = workloadsOf(system).find((x) => x.secrets.length > 0 && x.database)!;
+        // Minted now: once env down runs, the namespace is terminating and mints no more tokens.
+        const jwt = await tokenFor(system, w);
+        const session = await login(system, w, VAULT_AUDIENCE, jwt);
+        expect(session.status).toBe(200);
+        const secret = w.secrets[0].path;
+        expect((await api('GET', secret, session.body.auth.client_token)).body.data.data.value).toBe(
+          secretValue(secret),
+        );
+        expect(
+          (await api('GET', databaseCredsPath(system, w.database!), session.body.auth.client_token)).status,
+        ).toBe(200);
+        const leases = `sys/leases/lookup/${baseEnv.vault.databaseMount}/creds/${databaseRoleName(system, w.database!)}`;
+        expect(await list(leases)).toHaveLength(1);
+
+        // The base's workload of the same name, for after.
+        const baseSystem = baseSystems.find((b) => b.name === system.name)!;
+        const baseWorkload = workloadsOf(baseSystem).find((x) => x.name === w.name)!;
+
+        const down = await localRun(['env', 'down', name, '--kubeconfig', kc(), '-q']);
+        if (down.code !== 0)
+          throw new Error(
+            `syskit env down exited ${down.code}:\n${down.stdout}\n${down.stderr.slice(-4000)}`,
+          );
+        const lines = down.stdout.trim().split('\n');
+        const summary = lines.findIndex((l) =>
+          l.startsWith(`${name}: removed from Vault at ${vault().address}`),
+        );
+        expect(summary).toBeGreaterThan(-1);
+        // One line per removed object: exactly what the environment's Vault step wrote.
+        expect(
+          lines
+            .slice(summary + 1)
+            .map((l) => l.trim())
+            .sort(),
+        ).toEqual(expected);
+
+        const after = await vaultContents();
+        const removed = new Set(expected);
+        const kept = Object.fromEntries(Object.entries(before).filter(([p]) => !removed.has(p)));
+        expect(after).toEqual(kept);
+        expect(await list(leases)).toEqual([]);
+
+        // The removed role no longer logs in; the long-lived one beside it still does.
+        // The same ServiceAccount token that logged in before: the role it names is gone.
+        const refused = await login(system, w, VAULT_AUDIENCE, jwt);
+        expect(refused.status).toBe(400);
+        expect(JSON.stringify(refused.body.errors)).toContain('invalid role name');
+        const baseSession = await login(baseSystem, baseWorkload);
+        expect(baseSession.status).toBe(200);
+        expect((await api('GET', secret, baseSession.body.auth.client_token)).status).toBe(200);
+      },
+      35 * 60_000,
     );
   });
 });

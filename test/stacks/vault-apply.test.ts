@@ -192,7 +192,7 @@ describe('the Vault files an apply reads', () => {
     });
     expect(await run('vault', 'push', '--env', 'prod')).toMatchObject({
       code: 2,
-      err: 'syskit: expected "vault apply", got "vault push"',
+      err: 'syskit: expected "vault apply" or "vault remove", got "vault push"',
     });
     expect(await run('vault', 'apply', 'now', '--env', 'prod')).toMatchObject({
       code: 2,
