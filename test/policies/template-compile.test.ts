@@ -75,6 +75,27 @@ describe('ConstraintTemplates Gatekeeper would not compile (real OPA)', () => {
     opa.remove();
   }, 60_000);
 
+  it('checks unchanged templates again without OPA, and a changed one with it', async () => {
+    const opa = countingOpa(opaPath);
+    const catalog = loadPolicies().map((r) => r.template);
+    const broken = template(
+      'K8sBroken',
+      'package k8sbroken\n\nviolation[{"msg": msg}] {\n\tmsg := undefined_var\n}\n',
+    );
+    const first = await checkTemplates([...catalog, broken], { opaPath: opa.opaPath });
+    expect(first.map((p) => p.template)).toContain('k8sbroken');
+    const runs = opa.runs().length;
+    expect(runs).toBeGreaterThan(0);
+    // The same templates: the same problems, from the cache, without an OPA process.
+    expect(await checkTemplates([...catalog, broken], { opaPath: opa.opaPath })).toEqual(first);
+    expect(opa.runs()).toHaveLength(runs);
+    // One template's Rego changed: checked by OPA again, and its problem is gone.
+    const fixed = template('K8sBroken', 'package k8sbroken\n\nviolation[{"msg": msg}] {\n\tmsg := "x"\n}\n');
+    expect(await checkTemplates([...catalog, fixed], { opaPath: opa.opaPath })).toEqual([]);
+    expect(opa.runs().length).toBeGreaterThan(runs);
+    opa.remove();
+  }, 60_000);
+
   it('parses with rego.parse_module exactly as opa parse does, for every module of the catalog', async () => {
     const texts = [
       ...new Set(
