@@ -17,6 +17,8 @@ import { reconcileInterruptedRun } from './interrupted-runs';
 import { plannedChanges, type ObjectChange } from './object-changes';
 import { platformProgram, systemProgram, type EnvironmentProgramArgs } from './program';
 import { pulumiRoot } from './pulumi-tools';
+import { runUpdate } from './pulumi-update';
+import { exportEncrypted } from './stack-cli';
 import { withStackLock } from './stack-lock';
 import {
   parseStackName,
@@ -276,18 +278,16 @@ export async function applyStack(
       const tags = options.tags ?? {};
       const [currentTags, state] = await Promise.all([
         Object.keys(tags).length > 0 ? stack.listTags() : Promise.resolve({}),
-        stack.exportStack(),
+        exportEncrypted(stack),
       ]);
       await setTags(stack, tags, currentTags);
       await before?.(stack);
       await reconcileInterruptedRun(stack, { onOutput: options.onOutput, log: options.log, state });
-      const result = await stack.up({
+      const { changes, outputs } = await runUpdate(stack, planned.program, {
         onOutput: options.onOutput,
         parallel: options.parallel ?? 16,
         refresh: true,
       });
-      const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;
-      const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
       return {
         stackName: planned.stackName,
         part: planned.part,
