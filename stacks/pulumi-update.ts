@@ -119,7 +119,7 @@ export async function runUpdate(
   args.push(`--client=127.0.0.1:${port}`, '--exec-kind', 'inline', '--event-log', eventLog);
   let failed = false;
   try {
-    await runStackCommand(stack, args, options.onOutput);
+    await runStackCommand(stack, args, { onOutput: options.onOutput });
     const changes = updateSummary(fs.readFileSync(eventLog, 'utf8'));
     // A finished update always logs its summary; should a CLI ever not, the history has it.
     return { changes: changes ?? (await historyChanges(stack)), outputs };

@@ -28,7 +28,7 @@ type RunCommand = (
 export function runStackCommand(
   stack: Stack,
   args: readonly string[],
-  onOutput?: (text: string) => void,
+  options: { onOutput?: (text: string) => void } = {},
 ): Promise<CliResult> {
   const workspace = stack.workspace;
   const command = workspace.pulumiCommand as unknown as { run: RunCommand };
@@ -42,7 +42,7 @@ export function runStackCommand(
     [...args, '--stack', stack.name],
     workspace.workDir,
     env,
-    onOutput,
+    options.onOutput,
   );
 }
 

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as pulumi from '@pulumi/pulumi';
 import { ConcurrentUpdateError, LocalWorkspace, type PulumiFn, type Stack } from '@pulumi/pulumi/automation';
-import { workspaceOptions } from '../../stacks/automation';
+import { applyStack, workspaceOptions } from '../../stacks/automation';
 import { runUpdate } from '../../stacks/pulumi-update';
 import { exportEncrypted } from '../../stacks/stack-cli';
 import { isLocked, lockHolders } from '../../stacks/stack-lock';
@@ -71,6 +71,19 @@ describe('a Pulumi update without the reads Stack.up adds after it', () => {
     expect(root?.outputs?.namespaces).toEqual(['a', 'c']);
     expect(JSON.stringify(exported)).not.toContain('s3cr3t');
     expect(JSON.stringify(await stack.exportStack())).toContain('s3cr3t');
+  }, 300_000);
+
+  it('applies a stack listed as existing that is gone by then: it is created, not failed', async () => {
+    const program = components(['late']);
+    const planned = { project: PROJECT, stackName: 'removed', part: 'removed', program, listed: true };
+    const first = await applyStack(planned);
+    expect(first.changes).toEqual({ create: 2 });
+    expect(first.summary).toBe('2 create');
+    expect(first.outputs.namespaces).toEqual(['late']);
+    // Listed and there: opened without a select, and nothing to change.
+    const again = await applyStack(planned);
+    expect(again.summary).toBe('no changes');
+    expect(again.changes).toEqual({ same: 2 });
   }, 300_000);
 
   it('fails as Stack.up fails on a stack another run holds, so the lock wait still recognises it', async () => {
