@@ -28,7 +28,7 @@ type RunCommand = (
 export function runStackCommand(
   stack: Stack,
   args: readonly string[],
-  options: { onOutput?: (text: string) => void } = {},
+  options: { onOutput?: (text: string) => void; env?: Readonly<Record<string, string>> } = {},
 ): Promise<CliResult> {
   const workspace = stack.workspace;
   const command = workspace.pulumiCommand as unknown as { run: RunCommand };
@@ -36,6 +36,7 @@ export function runStackCommand(
     PULUMI_DEBUG_COMMANDS: 'true',
     ...(workspace.pulumiHome ? { PULUMI_HOME: workspace.pulumiHome } : {}),
     ...workspace.envVars,
+    ...options.env,
   };
   return command.run.call(
     workspace.pulumiCommand,
