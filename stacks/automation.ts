@@ -3,7 +3,10 @@ import * as path from 'node:path';
 import {
   LocalWorkspace,
   PulumiCommand,
+  Stack as PulumiStack,
   StackAlreadyExistsError,
+  StackNotFoundError,
+  type Deployment,
   type EngineEvent,
   type PulumiFn,
   type Stack,
@@ -17,6 +20,8 @@ import { reconcileInterruptedRun } from './interrupted-runs';
 import { plannedChanges, type ObjectChange } from './object-changes';
 import { platformProgram, systemProgram, type EnvironmentProgramArgs } from './program';
 import { pulumiRoot } from './pulumi-tools';
+import { runUpdate } from './pulumi-update';
+import { exportEncrypted } from './stack-cli';
 import { withStackLock } from './stack-lock';
 import {
   parseStackName,
@@ -115,6 +120,8 @@ export interface PlannedStack {
   /** `platform`, a system's name, or the ephemeral environment's name. */
   readonly part: string;
   readonly program: PulumiFn;
+  /** The backend listed the stack just before: it is opened without a `stack select`. */
+  readonly listed?: boolean;
 }
 
 /**
@@ -184,6 +191,22 @@ async function selectOrCreateStack(planned: PlannedStack, options: StackOptions)
 }
 
 const CREATE_ATTEMPTS = 4;
+
+/**
+ * A stack the backend has just listed, opened without `pulumi stack select`: that CLI run only
+ * finds out the stack exists (loading its whole state to do so), which the listing already
+ * said. The workspace is the same; only its `selectStack` is skipped. Should the stack be gone
+ * by the time it is read (removed meanwhile), the read fails with `StackNotFoundError` and the
+ * caller selects or creates it as any other.
+ */
+async function listedStack(planned: PlannedStack, options: StackOptions): Promise<Stack> {
+  const settings = await workspaceOptions(planned.project, options.log);
+  const workspace = await LocalWorkspace.create({ ...settings, program: planned.program });
+  const selected: LocalWorkspace = Object.create(workspace, {
+    selectStack: { value: async () => undefined },
+  });
+  return PulumiStack.select(planned.stackName, selected);
+}
 
 function isCreateRace(error: unknown): boolean {
   const text = `${(error as Error)?.message ?? ''}\n${(error as { stderr?: string }).stderr ?? ''}`;
@@ -266,28 +289,37 @@ export async function applyStack(
   before?: (stack: Stack) => Promise<void>,
 ): Promise<StackResult & { outputs: Record<string, unknown> }> {
   let stack: Stack | undefined;
+  let listed = planned.listed === true;
   return withStackLock(
     { name: planned.stackName, cancel: () => stack!.cancel() },
     async () => {
-      // Opened on every attempt: a stack removed while this run waited (an `env gc` that got
-      // the lock first) is created afresh instead of failing.
-      stack = await selectOrCreateStack(planned, options);
-      // Both are reads of the stack, each a Pulumi CLI run: side by side, not one after the other.
       const tags = options.tags ?? {};
-      const [currentTags, state] = await Promise.all([
-        Object.keys(tags).length > 0 ? stack.listTags() : Promise.resolve({}),
-        stack.exportStack(),
-      ]);
+      let currentTags: Record<string, string> = {};
+      let state: Deployment;
+      for (;;) {
+        // Opened on every attempt: a stack removed while this run waited (an `env gc` that got
+        // the lock first) is created afresh instead of failing.
+        stack = listed ? await listedStack(planned, options) : await selectOrCreateStack(planned, options);
+        try {
+          // Both are reads of the stack, each a Pulumi CLI run: side by side, not one after the other.
+          [currentTags, state] = await Promise.all([
+            Object.keys(tags).length > 0 ? stack.listTags() : Promise.resolve({}),
+            exportEncrypted(stack),
+          ]);
+          break;
+        } catch (error) {
+          if (!listed || !(error instanceof StackNotFoundError)) throw error;
+          listed = false;
+        }
+      }
       await setTags(stack, tags, currentTags);
       await before?.(stack);
       await reconcileInterruptedRun(stack, { onOutput: options.onOutput, log: options.log, state });
-      const result = await stack.up({
+      const { changes, outputs } = await runUpdate(stack, planned.program, {
         onOutput: options.onOutput,
         parallel: options.parallel ?? 16,
         refresh: true,
       });
-      const changes = (result.summary.resourceChanges ?? {}) as Record<string, number>;
-      const outputs = Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value]));
       return {
         stackName: planned.stackName,
         part: planned.part,
@@ -423,7 +455,10 @@ export async function up(
   }
   warnUndeclared(undeclaredAmong(fleet, existing), environment.name, options.log);
   const applied = await platformThenSystems(
-    longLivedStacks(fleet, environment, options.systems, options),
+    longLivedStacks(fleet, environment, options.systems, options).map((p) => ({
+      ...p,
+      listed: existing.includes(p.stackName),
+    })),
     options,
     (planned, stackOptions) => applyStack(planned, stackOptions),
   );
