@@ -18,6 +18,7 @@ import { planVault } from '../../stacks/vault-apply';
 import { renderVaultTree } from '../../stacks/vault-step';
 import { barmanCloudCrdsDir } from '../../tools/upstream-crds';
 import { loadDeclarations } from '../../synth/load';
+import { vaultPathsOf } from '../fixtures/vault-paths';
 import { applyManifest, installCrds, kubectl, SETUP_TIMEOUT_MS, TEARDOWN_TIMEOUT_MS } from './helpers';
 import { startTestCluster, syskitProcess, tempDir } from './platform';
 
@@ -406,14 +407,7 @@ describe('Vault for real: policies, Kubernetes auth and database roles', () => {
     function ephemeralPaths(): string[] {
       const envDir = renderVaultTree(ephemeralSystems);
       try {
-        return planVault(envDir, ephemeralSystems)
-          .flatMap((p) => [
-            ...p.policies.map((x) => `sys/policies/acl/${x.name}`),
-            ...p.roles.map((r) => `auth/${p.authMount}/role/${r.name}`),
-            ...p.pkiRoles.map((r) => r.path),
-            ...(p.database ? [p.database.connection.path, ...p.database.roles.map((r) => r.path)] : []),
-          ])
-          .sort();
+        return vaultPathsOf(planVault(envDir, ephemeralSystems));
       } finally {
         fs.rmSync(path.dirname(envDir), { recursive: true, force: true });
       }

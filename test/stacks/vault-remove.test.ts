@@ -13,6 +13,7 @@ import {
 } from '../../stacks/vault-remove';
 import { renderVaultTree } from '../../stacks/vault-step';
 import { loadDeclarations } from '../../synth/load';
+import { vaultPathsOf } from '../fixtures/vault-paths';
 
 const systems = loadDeclarations('charts');
 const dev = environments.find((e) => e.name === 'dev')!;
@@ -60,18 +61,6 @@ function inventoryOf(plans: readonly SystemVaultPlan[]): VaultInventory {
   };
 }
 
-/** Every Vault path the plans wrote, as a removal would name them. */
-function pathsOf(plans: readonly SystemVaultPlan[]): string[] {
-  return plans
-    .flatMap((p) => [
-      ...p.policies.map((x) => `sys/policies/acl/${x.name}`),
-      ...p.roles.map((r) => `auth/${p.authMount}/role/${r.name}`),
-      ...p.pkiRoles.map((r) => r.path),
-      ...(p.database ? [p.database.connection.path, ...p.database.roles.map((r) => r.path)] : []),
-    ])
-    .sort();
-}
-
 const merge = (...inventories: VaultInventory[]): VaultInventory => ({
   kubernetesRoles: inventories.flatMap((i) => i.kubernetesRoles),
   policies: inventories.flatMap((i) => i.policies),
@@ -90,17 +79,19 @@ describe("selecting an ephemeral environment's Vault objects", () => {
 
   it('selects every object the environment applied, and nothing else', () => {
     // The fixture must hold the trap it is about: names of pr-4-x that start with a namespace of pr-4.
-    expect(pathsOf(pr4x).some((p) => pr4Namespaces.some((ns) => last(p).startsWith(`${ns}-`)))).toBe(true);
-    expect(pathsOf(pr4).length).toBeGreaterThan(10);
+    expect(vaultPathsOf(pr4x).some((p) => pr4Namespaces.some((ns) => last(p).startsWith(`${ns}-`)))).toBe(
+      true,
+    );
+    expect(vaultPathsOf(pr4).length).toBeGreaterThan(10);
     const selected = selectVaultObjects(vault, pr4Namespaces);
-    expect(removalPaths(selected).sort()).toEqual(pathsOf(pr4));
+    expect(removalPaths(selected).sort()).toEqual(vaultPathsOf(pr4));
     expect(selected.pkiRoles.length).toBeGreaterThan(0);
     expect(selected.databaseConnections.length).toBeGreaterThan(0);
   });
 
   it("never selects a long-lived environment's or another ephemeral environment's objects", () => {
     const selected = removalPaths(selectVaultObjects(vault, pr4Namespaces));
-    const others = new Set([...pathsOf(longLived), ...pathsOf(pr4x)]);
+    const others = new Set([...vaultPathsOf(longLived), ...vaultPathsOf(pr4x)]);
     expect(selected.filter((p) => others.has(p))).toEqual([]);
     // The neighbour, removed in turn, takes only its own.
     expect(
@@ -110,7 +101,7 @@ describe("selecting an ephemeral environment's Vault objects", () => {
           pr4x.map((p) => p.namespace),
         ),
       ).sort(),
-    ).toEqual(pathsOf(pr4x));
+    ).toEqual(vaultPathsOf(pr4x));
   });
 
   it("selects nothing for a long-lived environment's namespaces given as an ephemeral one's", () => {
